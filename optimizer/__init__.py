@@ -1,0 +1,1 @@
+"""medalloc: a planning optimizer for county health systems."""
