@@ -1,0 +1,5 @@
+"""Allow ``python -m optimizer``."""
+
+from optimizer.cli import main
+
+main()

@@ -1,0 +1,335 @@
+"""The solver boundary: a MIP in matrix form in, a `MipOutcome` with an honest status out.
+
+This is the only module that talks to a solver. HiGHS is driven through ``highspy`` directly:
+the whole constraint matrix is handed over in one ``passModel`` call (CSR arrays), and the
+result is read from HiGHS's own model status, dual bound and gap, so a run stopped by a time
+limit is never reported as optimal. CBC runs through PuLP (``PULP_CBC_CMD``); its outcome is
+read from CBC's own log (``Result - ...``, ``Objective value``, ``Lower bound``), not from
+PuLP's status, which maps "stopped on time with a solution" to ``Optimal``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from optimizer.errors import SolverError
+from optimizer.locate.result import SolveStatus, relative_gap
+
+__all__ = ["SOLVERS", "MipModel", "MipOutcome", "SolverOptions", "solve_mip"]
+
+SOLVERS = ("highs", "cbc")
+FloatArray = npt.NDArray[np.float64]
+# A relative gap this small is float noise in the solver's own bound, not an open question.
+_PROVEN_REL_GAP = 1e-6
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How to run the solver.
+
+    Attributes
+    ----------
+    solver : {"highs", "cbc"}
+        HiGHS through highspy (default) or CBC through PuLP.
+    time_limit : float or None
+        Wall-clock limit in seconds for one solver call; None for no limit.
+    mip_gap : float
+        Relative MIP gap at which the solver may stop. Any stop with a gap above float noise is
+        reported as `SolveStatus.FEASIBLE`, never as optimal.
+    threads : int or None
+        Solver threads; None leaves the solver's default.
+    """
+
+    solver: str = "highs"
+    time_limit: float | None = None
+    mip_gap: float = 0.0
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class MipModel:
+    """``min/max c @ x + offset`` s.t. ``row_lower <= A @ x <= row_upper``, column bounds.
+
+    Attributes
+    ----------
+    sense : {"min", "max"}
+        Direction of the objective.
+    c : numpy.ndarray
+        Objective coefficients, one per column.
+    a_matrix : scipy.sparse.csr_matrix
+        Constraint matrix (rows x columns).
+    row_lower, row_upper : numpy.ndarray
+        Row bounds (``-inf``/``inf`` for free sides).
+    col_lower, col_upper : numpy.ndarray
+        Column bounds.
+    integer : numpy.ndarray
+        Boolean mask of integer columns.
+    offset : float
+        Constant added to the objective.
+    start : numpy.ndarray or None
+        A feasible solution to start from (MIP start), or None.
+    integral_objective : bool
+        True when every feasible objective value is an integer (unit costs, integer weights):
+        a bound within less than one unit of the incumbent then proves optimality.
+    """
+
+    sense: Literal["min", "max"]
+    c: FloatArray
+    a_matrix: sp.csr_matrix
+    row_lower: FloatArray
+    row_upper: FloatArray
+    col_lower: FloatArray
+    col_upper: FloatArray
+    integer: npt.NDArray[np.bool_]
+    offset: float = 0.0
+    start: FloatArray | None = None
+    integral_objective: bool = False
+
+
+@dataclass(frozen=True)
+class MipOutcome:
+    """What came back from the solver.
+
+    Attributes
+    ----------
+    status : SolveStatus
+        Proven optimal, feasible (a limit stopped the proof), infeasible, or error.
+    x : numpy.ndarray or None
+        Column values of the best solution, None when there is none.
+    objective : float
+        Objective of ``x`` including the offset (NaN without a solution).
+    bound : float
+        Solver's best bound on the optimum (NaN when unknown).
+    gap : float
+        Relative gap between objective and bound.
+    seconds : float
+        Wall time of the solver call.
+    raw_status : str
+        The solver's own status text, for logs and reports.
+    """
+
+    status: SolveStatus
+    x: FloatArray | None
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    raw_status: str
+
+
+def solve_mip(model: MipModel, options: SolverOptions) -> MipOutcome:
+    """Solve ``model`` with the solver named in ``options``.
+
+    Parameters
+    ----------
+    model : MipModel
+        The problem in matrix form.
+    options : SolverOptions
+        Solver name and limits.
+
+    Returns
+    -------
+    MipOutcome
+        Status read from the solver's own report.
+
+    Raises
+    ------
+    SolverError
+        If the solver name is unknown or the solver cannot be run.
+    """
+    if options.solver == "highs":
+        return _solve_highs(model, options)
+    if options.solver == "cbc":
+        return _solve_cbc(model, options)
+    raise SolverError(f"unknown solver {options.solver!r}; use one of {', '.join(SOLVERS)}")
+
+
+def _classify(
+    model: MipModel, objective: float, bound: float, solver_says_optimal: bool
+) -> tuple[SolveStatus, float]:
+    """Map an incumbent and a bound to OPTIMAL or FEASIBLE, with the relative gap."""
+    if not math.isfinite(bound):
+        return SolveStatus.FEASIBLE, math.inf
+    gap = relative_gap(objective, bound)
+    proven = gap <= _PROVEN_REL_GAP or (
+        model.integral_objective and abs(objective - bound) < 1.0 - 1e-6
+    )
+    if proven and solver_says_optimal:
+        return SolveStatus.OPTIMAL, 0.0
+    return SolveStatus.FEASIBLE, gap
+
+
+def _solve_highs(model: MipModel, options: SolverOptions) -> MipOutcome:
+    import highspy  # noqa: PLC0415  (heavy import, only when HiGHS is asked for)
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    if model.integral_objective and options.mip_gap == 0.0:
+        # Integral objective: a bound less than one unit away already proves optimality.
+        h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(max(options.time_limit, 1e-3)))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+    a = model.a_matrix.tocsr()
+    a.sort_indices()
+    n_row, n_col = a.shape
+    integrality = model.integer.astype(np.int32)
+    t0 = time.perf_counter()
+    status = h.passModel(
+        int(n_col),
+        int(n_row),
+        int(a.nnz),
+        int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize),
+        float(model.offset),
+        np.ascontiguousarray(model.c, dtype=np.float64),
+        np.ascontiguousarray(model.col_lower, dtype=np.float64),
+        np.ascontiguousarray(model.col_upper, dtype=np.float64),
+        np.ascontiguousarray(model.row_lower, dtype=np.float64),
+        np.ascontiguousarray(model.row_upper, dtype=np.float64),
+        np.ascontiguousarray(a.indptr[:-1], dtype=np.int32),
+        np.ascontiguousarray(a.indices, dtype=np.int32),
+        np.ascontiguousarray(a.data, dtype=np.float64),
+        integrality,
+    )
+    if status == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the model (passModel returned an error)")
+    if model.start is not None:
+        h.setSolution(
+            int(n_col),
+            np.arange(n_col, dtype=np.int32),
+            np.ascontiguousarray(model.start, dtype=np.float64),
+        )
+    h.run()
+    seconds = time.perf_counter() - t0
+    model_status = h.getModelStatus()
+    raw = h.modelStatusToString(model_status)
+    info = h.getInfo()
+    ms = highspy.HighsModelStatus
+    if model_status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+        return MipOutcome(SolveStatus.INFEASIBLE, None, math.nan, math.nan, math.nan, seconds, raw)
+    has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
+    if not has_solution:
+        return MipOutcome(SolveStatus.ERROR, None, math.nan, math.nan, math.nan, seconds, raw)
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    objective = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound) if bool(model.integer.any()) else objective
+    if not math.isfinite(bound):
+        bound = math.nan
+    solver_optimal = model_status == ms.kOptimal
+    st, gap = _classify(model, objective, bound if math.isfinite(bound) else math.inf,
+                        solver_optimal)
+    if st is SolveStatus.OPTIMAL:
+        bound = objective
+    return MipOutcome(st, x, objective, bound, gap, seconds, raw)
+
+
+_CBC_RESULT = re.compile(r"Result - (.*)")
+_CBC_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf(?:inity)?)"
+
+
+def _cbc_value(log: str, label: str) -> float:
+    m = re.search(label + r":\s+" + _CBC_NUMBER, log, flags=re.IGNORECASE)
+    return float(m.group(1)) if m else math.nan
+
+
+def _solve_cbc(model: MipModel, options: SolverOptions) -> MipOutcome:
+    import pulp  # noqa: PLC0415  (only when CBC is asked for)
+
+    a = model.a_matrix.tocsr()
+    n_row, n_col = a.shape
+    sense = pulp.LpMaximize if model.sense == "max" else pulp.LpMinimize
+    prob = pulp.LpProblem("medalloc_locate", sense)
+    cols = [
+        pulp.LpVariable(
+            f"x{k}",
+            lowBound=None if math.isinf(model.col_lower[k]) else float(model.col_lower[k]),
+            upBound=None if math.isinf(model.col_upper[k]) else float(model.col_upper[k]),
+            cat=pulp.LpInteger if model.integer[k] else pulp.LpContinuous,
+        )
+        for k in range(n_col)
+    ]
+    nz = np.flatnonzero(model.c)
+    prob += pulp.LpAffineExpression([(cols[k], float(model.c[k])) for k in nz]) + float(
+        model.offset
+    )
+    indptr, indices, data = a.indptr, a.indices, a.data
+    for r in range(n_row):
+        lo, hi = float(model.row_lower[r]), float(model.row_upper[r])
+        terms = [
+            (cols[int(k)], float(v))
+            for k, v in zip(indices[indptr[r] : indptr[r + 1]], data[indptr[r] : indptr[r + 1]],
+                            strict=True)
+        ]
+        if lo == hi:
+            prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ,
+                                      f"r{r}", lo)
+            continue
+        if math.isfinite(lo):
+            prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintGE,
+                                      f"r{r}l", lo)
+        if math.isfinite(hi):
+            prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
+                                      f"r{r}u", hi)
+    if model.start is not None:
+        for var, value in zip(cols, model.start, strict=True):
+            var.setInitialValue(float(value))
+    fd, log_path = tempfile.mkstemp(prefix="medalloc_cbc_", suffix=".log")
+    os.close(fd)
+    cmd = pulp.PULP_CBC_CMD(
+        msg=False,
+        timeLimit=options.time_limit,
+        gapRel=options.mip_gap,
+        gapAbs=(1.0 - 1e-6) if (model.integral_objective and options.mip_gap == 0.0) else None,
+        threads=options.threads,
+        warmStart=model.start is not None,
+        logPath=log_path,
+    )
+    t0 = time.perf_counter()
+    try:
+        prob.solve(cmd)
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            log = fh.read()
+    except pulp.PulpSolverError as exc:
+        raise SolverError(f"CBC failed: {exc}") from exc
+    finally:
+        os.unlink(log_path)
+    seconds = time.perf_counter() - t0
+    m = _CBC_RESULT.search(log)
+    raw = m.group(1).strip() if m else pulp.LpStatus.get(prob.status, "unknown")
+    low = raw.lower()
+    if "infeasible" in low:
+        return MipOutcome(SolveStatus.INFEASIBLE, None, math.nan, math.nan, math.nan, seconds, raw)
+    values = [v.value() for v in cols]
+    if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible) or any(
+        v is None for v in values
+    ):
+        return MipOutcome(SolveStatus.ERROR, None, math.nan, math.nan, math.nan, seconds, raw)
+    x = np.asarray(values, dtype=np.float64)
+    objective = float(model.c @ x) + float(model.offset)
+    solver_optimal = low.startswith("optimal solution found")
+    if solver_optimal and "gap" not in low:
+        bound = objective
+    else:
+        # CBC prints its bound without the objective constant, as "Lower bound" when
+        # minimising and "Upper bound" when maximising.
+        label = "Upper bound" if model.sense == "max" else "Lower bound"
+        bound = _cbc_value(log, label) + float(model.offset)
+    st, gap = _classify(model, objective, bound if math.isfinite(bound) else math.inf,
+                        solver_optimal)
+    if st is SolveStatus.OPTIMAL:
+        bound = objective
+    return MipOutcome(st, x, objective, bound, gap, seconds, raw)

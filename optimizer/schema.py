@@ -1,0 +1,147 @@
+"""The columns each input layer must or may have, and what their values must look like."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "LAYERS",
+    "TIERS",
+    "TOWN_KINDS",
+    "Column",
+    "Kind",
+    "Layer",
+]
+
+TIERS = (
+    "tertiary_hospital",
+    "secondary_hospital",
+    "specialist_hospital",
+    "sub_centre",
+    "township_health_centre",
+    "community_health_centre",
+    "central_village_clinic",
+    "village_clinic",
+)
+TOWN_KINDS = ("subdistrict", "town", "township")
+DEMAND_KINDS = ("village", "community", "grid")
+
+# Resource columns medalloc knows by name; any other all-numeric column of facilities.csv is a
+# resource too (resources are data, not code), but these must be whole, non-negative numbers.
+COUNT_COLUMNS = ("beds", "doctors", "nurses", "gps", "public_health_staff", "pharmacists")
+
+
+class Kind(StrEnum):
+    """What a column's values must be."""
+
+    ID = "id"  # non-empty text, unique within the file
+    REF = "ref"  # non-empty text naming a row of another layer
+    TEXT = "text"  # any text, may be empty
+    COUNT = "count"  # whole number >= 0
+    AMOUNT = "amount"  # number >= 0
+    FRACTION = "fraction"  # number in [0, 1], may be empty
+    SPEED = "speed"  # number > 0, may be empty (then road_class must give the speed)
+    LON = "lon"  # WGS84 longitude
+    LAT = "lat"  # WGS84 latitude
+    CHOICE = "choice"  # one of `choices`
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a layer."""
+
+    name: str
+    kind: Kind
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One input layer: its role, the file names it goes by and its columns."""
+
+    role: str
+    file_names: tuple[str, ...]
+    columns: tuple[Column, ...]
+    geometry: str | None = None  # "polygon", "point", "line" or None for a plain table
+    id_column: str | None = None
+    point_columns: tuple[str, str] | None = None  # lon/lat columns when read from CSV
+    extra_counts: bool = field(default=False)  # other numeric columns are resources
+
+    def column(self, name: str) -> Column | None:
+        """The column called ``name``, if the layer has one."""
+        return next((c for c in self.columns if c.name == name), None)
+
+
+TOWNS = Layer(
+    role="towns",
+    file_names=("towns.geojson", "towns.gpkg"),
+    geometry="polygon",
+    id_column="code",
+    columns=(
+        Column("code", Kind.ID, help="the 9-digit statistical code of the township unit"),
+        Column("name_zh", Kind.TEXT, help="the official Chinese name"),
+        Column("name_en", Kind.TEXT, required=False),
+        Column("kind", Kind.CHOICE, choices=TOWN_KINDS),
+        Column("pop_2020", Kind.COUNT, help="resident population of the base year"),
+        Column("share_65plus", Kind.FRACTION, required=False),
+    ),
+)
+
+FACILITIES = Layer(
+    role="facilities",
+    file_names=("facilities.csv", "facilities.geojson", "facilities.gpkg"),
+    geometry="point",
+    id_column="facility_id",
+    point_columns=("lon", "lat"),
+    extra_counts=True,
+    columns=(
+        Column("facility_id", Kind.ID),
+        Column("name_zh", Kind.TEXT),
+        Column("name_en", Kind.TEXT, required=False),
+        Column("tier", Kind.CHOICE, choices=TIERS),
+        Column("town_code", Kind.REF, help="a code from the towns layer"),
+        Column("lon", Kind.LON),
+        Column("lat", Kind.LAT),
+        *(Column(name, Kind.COUNT, required=name == "beds") for name in COUNT_COLUMNS),
+    ),
+)
+
+DEMAND = Layer(
+    role="demand",
+    file_names=("demand.csv", "demand.geojson", "demand.gpkg"),
+    geometry="point",
+    id_column="demand_id",
+    point_columns=("lon", "lat"),
+    columns=(
+        Column("demand_id", Kind.ID),
+        Column("name_zh", Kind.TEXT, required=False),
+        Column("kind", Kind.CHOICE, required=False, choices=DEMAND_KINDS),
+        Column("town_code", Kind.REF, help="a code from the towns layer"),
+        Column("population", Kind.AMOUNT),
+        Column("lon", Kind.LON),
+        Column("lat", Kind.LAT),
+    ),
+)
+
+BOUNDARY = Layer(
+    role="boundary",
+    file_names=("boundary.geojson", "boundary.gpkg"),
+    geometry="polygon",
+    columns=(),
+)
+
+ROADS = Layer(
+    role="roads",
+    file_names=("roads.gpkg", "roads.geojson"),
+    geometry="line",
+    columns=(
+        Column("speed_kmh", Kind.SPEED, required=False),
+        Column("road_class", Kind.TEXT, required=False),
+    ),
+)
+
+LAYERS = {layer.role: layer for layer in (TOWNS, FACILITIES, DEMAND, BOUNDARY, ROADS)}

@@ -1,0 +1,582 @@
+"""Travel-time tables: long, sparse (origin, destination, distance, minutes) pairs under a cap.
+
+Two ways to get from a demand point (or a facility) to a facility:
+
+* ``straight_line``: ``minutes = euclidean_m * detour_factor / speed``, in a projected CRS. The
+  speed depends on the travel mode (walk, e-bike, motorised) and on the *origin's* setting (urban
+  when its town's ``kind`` is ``subdistrict``, rural otherwise). Pairs are found with a KD-tree
+  radius query (radius = ``max_minutes * fastest speed / detour_factor``) and then filtered with
+  each origin's own speed, so no Python loop ever runs over pairs.
+* ``network``: shortest paths on user-supplied road lines (see :mod:`optimizer.network`).
+
+``distance_m`` is always the distance *travelled*: the detoured straight line in straight-line
+mode, walk-to-road plus road length in network mode, so ``minutes`` and ``distance_m`` agree on
+the speeds used. Tables are sorted by (origin_id, destination_id).
+
+Default speeds (km/h) are deliberately plain so a committee can check them:
+
+============  =====  =====  ==========================================================
+travel mode   urban  rural  note
+============  =====  =====  ==========================================================
+walk          4.5    4.5    adult walking pace; also the pace for reaching a road
+ebike         15     15     electric two-wheeler, the common rural means to a clinic
+motorised     25     40     car/ambulance/bus; urban congestion makes it slower in towns
+============  =====  =====  ==========================================================
+
+Which travel mode serves which purpose is a setting (``travel_modes``): primary care by e-bike
+(the "15-minute health service circle" in rural China is read as 15 minutes by the usual local
+means, and nearly no village is within 15 minutes' walk of a clinic), referral and 2SFCA
+accessibility by motorised transport. Groups not named there use ``default_travel_mode``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyproj
+from scipy.sparse import coo_matrix
+from scipy.spatial import cKDTree
+
+from optimizer.errors import DataError, Problem, ScenarioError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from optimizer.network import RoadNetwork
+
+__all__ = [
+    "SETTINGS",
+    "STRAIGHT_LINE",
+    "NETWORK",
+    "TRAVEL_MODES",
+    "TravelSettings",
+    "facility_settings",
+    "demand_settings",
+    "nearest_table",
+    "point_xy",
+    "straight_line_pairs",
+    "travel_table",
+]
+
+STRAIGHT_LINE = "straight_line"
+NETWORK = "network"
+TRAVEL_MODES = ("walk", "ebike", "motorised")
+SETTINGS = ("urban", "rural")
+URBAN_KINDS = frozenset({"subdistrict"})
+
+_DEFAULT_SPEEDS_KMH: dict[str, dict[str, float]] = {
+    "walk": {"urban": 4.5, "rural": 4.5},
+    "ebike": {"urban": 15.0, "rural": 15.0},
+    "motorised": {"urban": 25.0, "rural": 40.0},
+}
+_DEFAULT_TRAVEL_MODES = {"primary": "ebike", "referral": "motorised", "access": "motorised"}
+# Motorised speeds per road class: OSM-style names and the Chinese administrative classes
+# (高速 expressway, 国道 national, 省道 provincial, 县道 county, 乡道 township, 村道 village).
+_DEFAULT_ROAD_SPEEDS_KMH = {
+    "motorway": 80.0,
+    "trunk": 60.0,
+    "primary": 50.0,
+    "secondary": 40.0,
+    "tertiary": 30.0,
+    "unclassified": 25.0,
+    "residential": 20.0,
+    "service": 15.0,
+    "track": 15.0,
+    "path": 4.5,
+    "footway": 4.5,
+    "expressway": 80.0,
+    "national": 60.0,
+    "provincial": 50.0,
+    "county": 40.0,
+    "township": 30.0,
+    "village": 20.0,
+}
+
+
+def _frozen_speeds(speeds: Mapping[str, Mapping[str, float]]) -> Mapping[str, Mapping[str, float]]:
+    return MappingProxyType({mode: MappingProxyType(dict(by)) for mode, by in speeds.items()})
+
+
+@dataclass(frozen=True)
+class TravelSettings:
+    """How travel times are computed; constructible from a scenario dict with :meth:`from_dict`.
+
+    Attributes
+    ----------
+    mode : str
+        ``"straight_line"`` or ``"network"`` (needs road lines).
+    crs : str
+        Projected CRS distances are measured in; default CGCS2000 / 3-degree Gauss-Kruger CM 105E.
+    detour_factor : float
+        Road distance over straight-line distance (>= 1), straight-line mode only.
+    speeds_kmh : Mapping[str, Mapping[str, float]]
+        ``speeds_kmh[travel_mode][setting]`` for travel modes walk/ebike/motorised and settings
+        urban/rural. In network mode the edge speed is ``min(road speed, fastest speed of the
+        travel mode)``, so urban congestion belongs in the road speeds there.
+    travel_modes : Mapping[str, str]
+        Travel mode per purpose: tier-group names (``primary``, ``referral``) and ``access``.
+    default_travel_mode : str
+        Travel mode for a purpose not named in ``travel_modes``.
+    road_speeds_kmh : Mapping[str, float]
+        Motorised speed per road class, used when the roads have no ``speed_column``.
+    speed_column, class_column : str
+        Road columns read for the speed (preferred) or the class.
+    snap_walk_kmh : float
+        Pace of the walk between a point and the road node it snaps to.
+    node_tolerance_m : float
+        Road vertices closer than this are merged into one graph node.
+    segment_max_m : float
+        Roads are split into pieces no longer than this before building the graph, which
+        bounds the snapping error at half of it.
+    snap_warn_m : float
+        A warning is raised when a point lies farther than this from every road.
+    """
+
+    mode: str = STRAIGHT_LINE
+    crs: str = "EPSG:4544"
+    detour_factor: float = 1.3
+    speeds_kmh: Mapping[str, Mapping[str, float]] = field(
+        default_factory=lambda: _frozen_speeds(_DEFAULT_SPEEDS_KMH)
+    )
+    travel_modes: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(dict(_DEFAULT_TRAVEL_MODES))
+    )
+    default_travel_mode: str = "motorised"
+    road_speeds_kmh: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(dict(_DEFAULT_ROAD_SPEEDS_KMH))
+    )
+    speed_column: str = "speed_kmh"
+    class_column: str = "road_class"
+    snap_walk_kmh: float = 4.5
+    node_tolerance_m: float = 1.0
+    segment_max_m: float = 200.0
+    snap_warn_m: float = 2000.0
+
+    def __post_init__(self) -> None:
+        # Freeze the mappings so a shared settings object cannot change under a running job.
+        object.__setattr__(self, "speeds_kmh", _frozen_speeds(self.speeds_kmh))
+        object.__setattr__(self, "travel_modes", MappingProxyType(dict(self.travel_modes)))
+        object.__setattr__(self, "road_speeds_kmh", MappingProxyType(dict(self.road_speeds_kmh)))
+        self._validate()
+
+    def _validate(self) -> None:
+        if self.mode not in (STRAIGHT_LINE, NETWORK):
+            raise ScenarioError(
+                f"travel mode {self.mode!r} is not known; use 'straight_line' or 'network'"
+            )
+        try:
+            crs = pyproj.CRS.from_user_input(self.crs)
+        except pyproj.exceptions.CRSError as exc:
+            raise ScenarioError(f"travel crs {self.crs!r} is not a CRS pyproj knows") from exc
+        if not crs.is_projected:
+            raise ScenarioError(
+                f"travel crs {self.crs!r} is geographic (degrees): Euclidean distances on it are "
+                "wrong. Use a projected CRS in metres, e.g. 'EPSG:4544' (CGCS2000 3-degree GK CM "
+                "105E) or 'EPSG:32648' (UTM 48N)"
+            )
+        if not (np.isfinite(self.detour_factor) and self.detour_factor >= 1.0):
+            raise ScenarioError(f"detour_factor must be >= 1 (got {self.detour_factor!r})")
+        if set(self.speeds_kmh) != set(TRAVEL_MODES):
+            raise ScenarioError(
+                f"speeds_kmh must give exactly the travel modes {list(TRAVEL_MODES)} "
+                f"(got {sorted(self.speeds_kmh)})"
+            )
+        for travel_mode, by_setting in self.speeds_kmh.items():
+            if set(by_setting) != set(SETTINGS):
+                raise ScenarioError(
+                    f"speeds_kmh.{travel_mode} must give exactly {list(SETTINGS)} "
+                    f"(got {sorted(by_setting)})"
+                )
+            for setting, speed in by_setting.items():
+                _check_speed(f"speeds_kmh.{travel_mode}.{setting}", speed)
+        for purpose, travel_mode in (*self.travel_modes.items(), ("default", self.default_travel_mode)):
+            if travel_mode not in TRAVEL_MODES:
+                raise ScenarioError(
+                    f"travel mode {travel_mode!r} for {purpose!r} is not known; "
+                    f"use one of {list(TRAVEL_MODES)}"
+                )
+        for road_class, speed in self.road_speeds_kmh.items():
+            _check_speed(f"road_speeds_kmh.{road_class}", speed)
+        for name in ("snap_walk_kmh", "node_tolerance_m", "segment_max_m", "snap_warn_m"):
+            _check_speed(name, getattr(self, name))
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> TravelSettings:
+        """Build settings from a plain (TOML) dict; missing keys keep their defaults.
+
+        ``speeds_kmh`` may be partial (``{"walk": {"urban": 5.0}}``) and is merged over the
+        defaults; ``travel_modes`` and ``road_speeds_kmh`` are merged the same way.
+
+        Raises
+        ------
+        ScenarioError
+            On an unknown key (naming it and the allowed keys) or an invalid value.
+        """
+        allowed = [f.name for f in fields(cls)]
+        unknown = sorted(set(raw) - set(allowed))
+        if unknown:
+            raise ScenarioError(
+                f"unknown travel setting(s) {unknown}; allowed keys are {allowed}"
+            )
+        values: dict[str, Any] = dict(raw)
+        if "speeds_kmh" in values:
+            given = values["speeds_kmh"]
+            bad = sorted(set(given) - set(TRAVEL_MODES))
+            if bad:
+                raise ScenarioError(
+                    f"unknown travel mode(s) {bad} in speeds_kmh; allowed keys are "
+                    f"{list(TRAVEL_MODES)}"
+                )
+            merged = {mode: dict(by) for mode, by in _DEFAULT_SPEEDS_KMH.items()}
+            for travel_mode, by_setting in given.items():
+                bad = sorted(set(by_setting) - set(SETTINGS))
+                if bad:
+                    raise ScenarioError(
+                        f"unknown setting(s) {bad} in speeds_kmh.{travel_mode}; allowed keys "
+                        f"are {list(SETTINGS)}"
+                    )
+                merged[travel_mode].update(by_setting)
+            values["speeds_kmh"] = merged
+        for key, default in (
+            ("travel_modes", _DEFAULT_TRAVEL_MODES),
+            ("road_speeds_kmh", _DEFAULT_ROAD_SPEEDS_KMH),
+        ):
+            if key in values:
+                values[key] = {**default, **values[key]}
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as a plain dict that :meth:`from_dict` accepts."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "speeds_kmh":
+                value = {mode: dict(by) for mode, by in value.items()}
+            elif isinstance(value, Mapping):
+                value = dict(value)
+            out[f.name] = value
+        return out
+
+    def travel_mode_for(self, purpose: str) -> str:
+        """Return the travel mode (walk/ebike/motorised) used for a tier group or ``access``."""
+        return self.travel_modes.get(purpose, self.default_travel_mode)
+
+    def speed_kmh(self, travel_mode: str, setting: str) -> float:
+        """Return the straight-line speed of a travel mode in an urban or rural setting."""
+        return float(self.speeds_kmh[travel_mode][setting])
+
+    def max_speed_kmh(self, travel_mode: str) -> float:
+        """Return the fastest speed of a travel mode over both settings."""
+        return max(float(v) for v in self.speeds_kmh[travel_mode].values())
+
+
+def _check_speed(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ScenarioError(f"{name} must be a positive number (got {value!r})")
+    if not np.isfinite(value):
+        raise ScenarioError(f"{name} must be finite (got {value!r})")
+
+
+def point_xy(points: gpd.GeoDataFrame, crs: str, *, layer: str) -> np.ndarray:
+    """Return the (n, 2) projected coordinates of a point layer, in its row order.
+
+    Raises
+    ------
+    ScenarioError
+        If ``crs`` is geographic.
+    DataError
+        If the layer has no CRS, or a geometry is missing or not a point.
+    """
+    if not pyproj.CRS.from_user_input(crs).is_projected:
+        raise ScenarioError(
+            f"cannot measure distances in geographic CRS {crs!r}; set the travel crs to a "
+            "projected CRS in metres such as 'EPSG:4544'"
+        )
+    if points.crs is None:
+        raise DataError(
+            [Problem(layer, "", "geometry", "", "the layer has no CRS",
+                     "save it with its CRS (WGS84, EPSG:4326, as loaded)")]
+        )
+    geom = points.geometry
+    bad = ~geom.geom_type.eq("Point").to_numpy() | geom.is_empty.to_numpy()
+    if bad.any():
+        problems = [
+            Problem(layer, f"feature {pos + 1}", "geometry", str(geom.iloc[pos]),
+                    "a point geometry is required", "give every row a point location")
+            for pos in np.flatnonzero(bad)[:20]
+        ]
+        raise DataError(problems)
+    projected = geom.to_crs(crs)
+    return np.column_stack([projected.x.to_numpy(), projected.y.to_numpy()]).astype(np.float64)
+
+
+def _unique_ids(frame: pd.DataFrame, column: str, layer: str) -> np.ndarray:
+    if column not in frame.columns:
+        raise DataError([Problem(layer, "", column, "", "the id column is missing",
+                                 f"add a '{column}' column")])
+    ids = frame[column].astype(str).to_numpy(dtype=object)
+    dup = pd.Index(ids).duplicated()
+    if dup.any():
+        problems = [
+            Problem(layer, f"feature {pos + 1}", column, str(ids[pos]), "duplicate id",
+                    "give every row its own id")
+            for pos in np.flatnonzero(dup)[:20]
+        ]
+        raise DataError(problems)
+    return ids
+
+
+def _settings_by_town(frame: pd.DataFrame, towns: pd.DataFrame, id_column: str,
+                      layer: str) -> pd.Series:
+    kind = towns.assign(code=towns["code"].astype(str)).set_index("code")["kind"]
+    codes = frame["town_code"].astype(str)
+    missing = ~codes.isin(kind.index)
+    if missing.any():
+        problems = [
+            Problem(layer, f"feature {pos + 1}", "town_code", str(codes.iloc[pos]),
+                    "the town code is not in the towns layer",
+                    "use the 9-digit code of a town in towns")
+            for pos in np.flatnonzero(missing.to_numpy())[:20]
+        ]
+        raise DataError(problems)
+    urban = codes.map(kind).isin(URBAN_KINDS).to_numpy()
+    return pd.Series(
+        np.where(urban, "urban", "rural"),
+        index=pd.Index(frame[id_column].astype(str), name=id_column),
+        name="setting",
+    )
+
+
+def demand_settings(demand: pd.DataFrame, towns: pd.DataFrame) -> pd.Series:
+    """Return ``"urban"``/``"rural"`` per ``demand_id`` from the kind of the point's town."""
+    return _settings_by_town(demand, towns, "demand_id", "demand points")
+
+
+def facility_settings(facilities: pd.DataFrame, towns: pd.DataFrame) -> pd.Series:
+    """Return ``"urban"``/``"rural"`` per ``facility_id`` from the kind of the facility's town."""
+    return _settings_by_town(facilities, towns, "facility_id", "facilities")
+
+
+def straight_line_pairs(
+    origin_xy: np.ndarray,
+    destination_xy: np.ndarray,
+    origin_speed_kmh: np.ndarray,
+    *,
+    detour_factor: float,
+    max_minutes: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return every (origin, destination) pair within ``max_minutes`` in straight-line mode.
+
+    Parameters
+    ----------
+    origin_xy, destination_xy : numpy.ndarray
+        Projected coordinates in metres, shapes (n, 2) and (m, 2).
+    origin_speed_kmh : numpy.ndarray
+        Speed of each origin, shape (n,).
+    detour_factor : float
+        Travelled over straight-line distance.
+    max_minutes : float
+        Largest travel time kept (inclusive).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Origin positions, destination positions, travelled ``distance_m`` and ``minutes``,
+        sorted by origin then destination position.
+    """
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0))
+    if len(origin_xy) == 0 or len(destination_xy) == 0:
+        return empty
+    speed_m_per_min = np.asarray(origin_speed_kmh, dtype=np.float64) * 1000.0 / 60.0
+    radius_m = max_minutes * float(speed_m_per_min.max()) / detour_factor
+    pairs = cKDTree(origin_xy).sparse_distance_matrix(
+        cKDTree(destination_xy), radius_m, output_type="ndarray"
+    )
+    i = pairs["i"].astype(np.int64)
+    j = pairs["j"].astype(np.int64)
+    distance_m = pairs["v"] * detour_factor
+    minutes = distance_m / speed_m_per_min[i]
+    keep = minutes <= max_minutes
+    i, j, distance_m, minutes = i[keep], j[keep], distance_m[keep], minutes[keep]
+    # Sort by (origin, destination) in O(n) through a CSR conversion rather than a lexsort.
+    order = coo_matrix(
+        (np.arange(1, len(i) + 1, dtype=np.int64), (i, j)),
+        shape=(len(origin_xy), len(destination_xy)),
+    ).tocsr()
+    order.sort_indices()
+    pos = order.data - 1
+    return i[pos], j[pos], distance_m[pos], minutes[pos]
+
+
+def _prepare(
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    origin_id: str,
+    destination_id: str,
+    origin_setting: pd.Series | None,
+    settings: TravelSettings,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    o_ids = _unique_ids(origins, origin_id, "origins")
+    d_ids = _unique_ids(destinations, destination_id, "destinations")
+    o_order = np.argsort(o_ids.astype(str), kind="stable")
+    d_order = np.argsort(d_ids.astype(str), kind="stable")
+    o_xy = point_xy(origins, settings.crs, layer="origins")[o_order]
+    d_xy = point_xy(destinations, settings.crs, layer="destinations")[d_order]
+    o_ids, d_ids = o_ids[o_order], d_ids[d_order]
+    if origin_setting is None:
+        setting = np.full(len(o_ids), "rural", dtype=object)
+    else:
+        aligned = origin_setting.reindex(pd.Index(o_ids))
+        if aligned.isna().any():
+            missing = aligned.index[aligned.isna()][0]
+            raise DataError(f"origin {missing!r} has no urban/rural setting")
+        setting = aligned.to_numpy(dtype=object)
+    return o_ids, o_xy, d_ids, d_xy, setting
+
+
+def _origin_speeds(setting: np.ndarray, settings: TravelSettings, travel_mode: str) -> np.ndarray:
+    if travel_mode not in TRAVEL_MODES:
+        raise ScenarioError(f"travel mode {travel_mode!r} is not one of {list(TRAVEL_MODES)}")
+    urban = settings.speed_kmh(travel_mode, "urban")
+    rural = settings.speed_kmh(travel_mode, "rural")
+    return np.where(setting == "urban", urban, rural).astype(np.float64)
+
+
+def _check_network(settings: TravelSettings, network: RoadNetwork | None) -> RoadNetwork | None:
+    if settings.mode == NETWORK and network is None:
+        raise ScenarioError(
+            "travel mode is 'network' but no roads were given; supply a road layer or set "
+            "mode = 'straight_line'"
+        )
+    return network if settings.mode == NETWORK else None
+
+
+def travel_table(
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    *,
+    settings: TravelSettings,
+    travel_mode: str,
+    max_minutes: float,
+    origin_id: str = "demand_id",
+    destination_id: str = "facility_id",
+    origin_setting: pd.Series | None = None,
+    network: RoadNetwork | None = None,
+) -> pd.DataFrame:
+    """Return the long travel-time table of all pairs within ``max_minutes``.
+
+    Parameters
+    ----------
+    origins, destinations : geopandas.GeoDataFrame
+        Point layers with a CRS (any; they are projected to ``settings.crs``).
+    settings : TravelSettings
+        Mode, CRS, speeds.
+    travel_mode : str
+        ``walk``, ``ebike`` or ``motorised``.
+    max_minutes : float
+        Largest travel time kept (inclusive).
+    origin_id, destination_id : str
+        Id columns.
+    origin_setting : pandas.Series, optional
+        ``"urban"``/``"rural"`` per origin id (see :func:`demand_settings`); rural when omitted.
+    network : RoadNetwork, optional
+        Built road graph, required in network mode.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``origin_id``, ``destination_id``, ``distance_m``, ``minutes``, sorted by
+        (origin_id, destination_id).
+    """
+    if not (np.isfinite(max_minutes) and max_minutes > 0):
+        raise ScenarioError(f"max_minutes must be a positive number (got {max_minutes!r})")
+    network = _check_network(settings, network)
+    o_ids, o_xy, d_ids, d_xy, setting = _prepare(
+        origins, destinations, origin_id, destination_id, origin_setting, settings
+    )
+    speeds = _origin_speeds(setting, settings, travel_mode)
+    if network is None:
+        i, j, distance_m, minutes = straight_line_pairs(
+            o_xy, d_xy, speeds, detour_factor=settings.detour_factor, max_minutes=max_minutes
+        )
+    else:
+        from optimizer.network import network_pairs
+
+        i, j, distance_m, minutes = network_pairs(
+            network,
+            o_xy,
+            d_xy,
+            speed_cap_kmh=settings.max_speed_kmh(travel_mode),
+            snap_walk_kmh=settings.snap_walk_kmh,
+            max_minutes=max_minutes,
+        )
+    return pd.DataFrame(
+        {
+            "origin_id": pd.array(o_ids[i], dtype="str"),
+            "destination_id": pd.array(d_ids[j], dtype="str"),
+            "distance_m": distance_m,
+            "minutes": minutes,
+        }
+    )
+
+
+def nearest_table(
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    *,
+    settings: TravelSettings,
+    travel_mode: str,
+    origin_id: str = "demand_id",
+    destination_id: str = "facility_id",
+    origin_setting: pd.Series | None = None,
+    network: RoadNetwork | None = None,
+) -> pd.DataFrame:
+    """Return the nearest destination (by minutes) of every origin, with no cap.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per origin, sorted by ``origin_id``: ``origin_id``, ``destination_id``
+        (missing when nothing is reachable), ``distance_m``, ``minutes`` (``inf`` then).
+    """
+    network = _check_network(settings, network)
+    o_ids, o_xy, d_ids, d_xy, setting = _prepare(
+        origins, destinations, origin_id, destination_id, origin_setting, settings
+    )
+    speeds = _origin_speeds(setting, settings, travel_mode)
+    n = len(o_ids)
+    j = np.full(n, -1, dtype=np.int64)
+    distance_m = np.full(n, np.inf)
+    minutes = np.full(n, np.inf)
+    if n and len(d_ids):
+        if network is None:
+            # Speed depends on the origin only, so the nearest in metres is nearest in minutes.
+            euclid_m, j = cKDTree(d_xy).query(o_xy, k=1)
+            distance_m = euclid_m * settings.detour_factor
+            minutes = distance_m / (speeds * 1000.0 / 60.0)
+        else:
+            from optimizer.network import network_nearest
+
+            j, distance_m, minutes = network_nearest(
+                network,
+                o_xy,
+                d_xy,
+                speed_cap_kmh=settings.max_speed_kmh(travel_mode),
+                snap_walk_kmh=settings.snap_walk_kmh,
+            )
+    dest = np.full(n, None, dtype=object)
+    found = j >= 0
+    dest[found] = d_ids[j[found]]
+    return pd.DataFrame(
+        {
+            "origin_id": pd.array(o_ids, dtype="str"),
+            "destination_id": pd.array(dest, dtype="str"),
+            "distance_m": distance_m,
+            "minutes": minutes,
+        }
+    )
