@@ -72,12 +72,10 @@ class RoadNetwork:
     @property
     def n_nodes(self) -> int:
         """Number of nodes."""
-        return int(len(self.node_xy))
+        return len(self.node_xy)
 
 
-def sort_pairs(
-    i: np.ndarray, j: np.ndarray, n_i: int, n_j: int
-) -> np.ndarray:
+def sort_pairs(i: np.ndarray, j: np.ndarray, n_i: int, n_j: int) -> np.ndarray:
     """Return the permutation sorting pairs by (i, j), in O(n) through a CSR conversion."""
     order = csr_matrix(
         (np.arange(1, len(i) + 1, dtype=np.int64), (i, j)), shape=(n_i, n_j)
@@ -96,7 +94,10 @@ def _road_speeds(roads: gpd.GeoDataFrame, settings: TravelSettings) -> np.ndarra
         column = settings.class_column
         classes = roads[column].astype(str)
         speed = classes.map(dict(settings.road_speeds_kmh)).to_numpy(dtype=np.float64)
-        fix = f"use one of the road classes {sorted(settings.road_speeds_kmh)} or add it to road_speeds_kmh"
+        fix = (
+            f"use one of the road classes {sorted(settings.road_speeds_kmh)} "
+            "or add it to road_speeds_kmh"
+        )
     else:
         raise DataError(
             [Problem("roads", "", settings.speed_column, "",
@@ -110,7 +111,7 @@ def _road_speeds(roads: gpd.GeoDataFrame, settings: TravelSettings) -> np.ndarra
                                 str(roads[column].iloc[pos]), "no usable speed", fix))
     if problems:
         raise DataError(problems)
-    return speed
+    return np.asarray(speed, dtype=np.float64)
 
 
 def build_network(roads: gpd.GeoDataFrame, settings: TravelSettings) -> RoadNetwork:

@@ -39,24 +39,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyproj
-from scipy.sparse import coo_matrix
 from scipy.spatial import cKDTree
 
 from optimizer.errors import DataError, Problem, ScenarioError
+from optimizer.network import RoadNetwork, network_nearest, network_pairs, sort_pairs
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from optimizer.network import RoadNetwork
-
 __all__ = [
+    "NETWORK",
     "SETTINGS",
     "STRAIGHT_LINE",
-    "NETWORK",
     "TRAVEL_MODES",
     "TravelSettings",
-    "facility_settings",
     "demand_settings",
+    "facility_settings",
     "nearest_table",
     "point_xy",
     "straight_line_pairs",
@@ -194,7 +192,8 @@ class TravelSettings:
                 )
             for setting, speed in by_setting.items():
                 _check_speed(f"speeds_kmh.{travel_mode}.{setting}", speed)
-        for purpose, travel_mode in (*self.travel_modes.items(), ("default", self.default_travel_mode)):
+        purposes = (*self.travel_modes.items(), ("default", self.default_travel_mode))
+        for purpose, travel_mode in purposes:
             if travel_mode not in TRAVEL_MODES:
                 raise ScenarioError(
                     f"travel mode {travel_mode!r} for {purpose!r} is not known; "
@@ -403,19 +402,15 @@ def straight_line_pairs(
     minutes = distance_m / speed_m_per_min[i]
     keep = minutes <= max_minutes
     i, j, distance_m, minutes = i[keep], j[keep], distance_m[keep], minutes[keep]
-    # Sort by (origin, destination) in O(n) through a CSR conversion rather than a lexsort.
-    order = coo_matrix(
-        (np.arange(1, len(i) + 1, dtype=np.int64), (i, j)),
-        shape=(len(origin_xy), len(destination_xy)),
-    ).tocsr()
-    order.sort_indices()
-    pos = order.data - 1
+    pos = sort_pairs(i, j, len(origin_xy), len(destination_xy))
     return i[pos], j[pos], distance_m[pos], minutes[pos]
+
 
 
 def _prepare(
     origins: gpd.GeoDataFrame,
     destinations: gpd.GeoDataFrame,
+    *,
     origin_id: str,
     destination_id: str,
     origin_setting: pd.Series | None,
@@ -497,7 +492,8 @@ def travel_table(
         raise ScenarioError(f"max_minutes must be a positive number (got {max_minutes!r})")
     network = _check_network(settings, network)
     o_ids, o_xy, d_ids, d_xy, setting = _prepare(
-        origins, destinations, origin_id, destination_id, origin_setting, settings
+        origins, destinations, origin_id=origin_id, destination_id=destination_id,
+        origin_setting=origin_setting, settings=settings,
     )
     speeds = _origin_speeds(setting, settings, travel_mode)
     if network is None:
@@ -505,8 +501,6 @@ def travel_table(
             o_xy, d_xy, speeds, detour_factor=settings.detour_factor, max_minutes=max_minutes
         )
     else:
-        from optimizer.network import network_pairs
-
         i, j, distance_m, minutes = network_pairs(
             network,
             o_xy,
@@ -514,6 +508,7 @@ def travel_table(
             speed_cap_kmh=settings.max_speed_kmh(travel_mode),
             snap_walk_kmh=settings.snap_walk_kmh,
             max_minutes=max_minutes,
+            snap_warn_m=settings.snap_warn_m,
         )
     return pd.DataFrame(
         {
@@ -546,7 +541,8 @@ def nearest_table(
     """
     network = _check_network(settings, network)
     o_ids, o_xy, d_ids, d_xy, setting = _prepare(
-        origins, destinations, origin_id, destination_id, origin_setting, settings
+        origins, destinations, origin_id=origin_id, destination_id=destination_id,
+        origin_setting=origin_setting, settings=settings,
     )
     speeds = _origin_speeds(setting, settings, travel_mode)
     n = len(o_ids)
@@ -560,14 +556,13 @@ def nearest_table(
             distance_m = euclid_m * settings.detour_factor
             minutes = distance_m / (speeds * 1000.0 / 60.0)
         else:
-            from optimizer.network import network_nearest
-
             j, distance_m, minutes = network_nearest(
                 network,
                 o_xy,
                 d_xy,
                 speed_cap_kmh=settings.max_speed_kmh(travel_mode),
                 snap_walk_kmh=settings.snap_walk_kmh,
+                snap_warn_m=settings.snap_warn_m,
             )
     dest = np.full(n, None, dtype=object)
     found = j >= 0
