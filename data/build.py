@@ -45,7 +45,6 @@ import pandas as pd
 import shapely
 from scipy.optimize import nnls
 from shapely.geometry import MultiPoint, Point, box
-from shapely.ops import split
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "reference"
@@ -344,6 +343,7 @@ def build_county(county: County, weights: np.ndarray, out_root: Path) -> dict[st
             "code_source": "sourced: NBS statistical division codes 2023 (modood/Administrative-"
             "divisions-of-China)",
             "seat_quality": towns["coord_quality"],
+            "seat_source": towns["coord_source"],
             "pop_method": towns["pop_method"],
             "share_65plus_method": (
                 "ESTIMATED: county 2020 census 65+ share applied to every unit"

@@ -74,8 +74,8 @@ def validate(
     for group in groups:
         try:
             summaries.append(summarise(load_dataset(group)))
-        except DataError as error:
-            failures.append(error)
+        except DataError as failure:
+            failures.append(failure)
     if as_json:
         print_json({
             "ok": not failures,
@@ -85,8 +85,8 @@ def validate(
     else:
         for summary in summaries:
             print_summary(summary)
-        for error in failures:
-            err.print(f"[bold red]error[/]: {error}", markup=True, highlight=False)
+        for reported in failures:
+            err.print(f"[bold red]error[/]: {reported}", markup=True, highlight=False)
     if failures:
         raise typer.Exit(DataError.exit_code)
 

@@ -62,10 +62,7 @@ class Dataset:
 def role_of(path: Path) -> str | None:
     """Which layer a file holds, by its name (``towns*.geojson`` -> towns)."""
     stem = path.name.lower()
-    for role in LAYERS:
-        if stem.startswith(role):
-            return role
-    return None
+    return next((role for role in LAYERS if stem.startswith(role)), None)
 
 
 def find_layers(paths: Sequence[Path]) -> tuple[dict[str, Path], list[Problem]]:
@@ -79,15 +76,15 @@ def find_layers(paths: Sequence[Path]) -> tuple[dict[str, Path], list[Problem]]:
                 if match is not None:
                     found.setdefault(role, match)
             continue
-        role = role_of(path)
-        if role is None:
+        file_role = role_of(path)
+        if file_role is None:
             problems.append(Problem(str(path), "", "", "", "cannot tell which layer this file is",
                                     "name it towns.*, facilities.*, demand.*, boundary.* or "
                                     "roads.*"))
         elif not path.exists():
             problems.append(Problem(str(path), "", "", "", "file not found", "check the path"))
         else:
-            found[role] = path
+            found[file_role] = path
     where = ", ".join(str(p) for p in paths)
     for role in REQUIRED_ROLES:
         if role not in found:

@@ -69,7 +69,9 @@ def read_csv_text(text: str, label: str) -> tuple[pd.DataFrame | None, list[Prob
     return frame, []
 
 
-def read_vector(path: Path, label: str, layer: str) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+def read_vector(
+    path: Path, label: str, layer: str
+) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
     """Read a GeoJSON/GeoPackage layer; choose the layer named like ``layer`` if there are many."""
     if path.suffix.lower() in {".geojson", ".json"}:
         text, problems = decode_text(path, label)
@@ -87,7 +89,7 @@ def read_vector(path: Path, label: str, layer: str) -> tuple[gpd.GeoDataFrame | 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             frame = gpd.read_file(path, layer=chosen, engine="pyogrio")
-    except Exception as err:  # noqa: BLE001 - GDAL raises many types; all mean "unreadable"
+    except Exception as err:
         return None, [
             Problem(label, "", "", "", f"not readable as a vector layer ({err})",
                     "export it again as GeoJSON or GeoPackage")

@@ -33,12 +33,12 @@ def summarise(dataset: Dataset) -> dict[str, Any]:
     kinds = towns["kind"].value_counts().sort_index()
     return {
         "files": dict(sorted(dataset.files.items())),
-        "units": int(len(towns)),
+        "units": len(towns),
         "units_by_kind": {str(k): int(v) for k, v in kinds.items()},
         "population": population,
-        "demand_points": int(len(dataset.demand)),
+        "demand_points": len(dataset.demand),
         "demand_population": round(float(dataset.demand["population"].sum()), 1),
-        "facilities": int(len(dataset.facilities)),
+        "facilities": len(dataset.facilities),
         "facilities_by_tier": {str(k): int(v) for k, v in tiers.items()},
         "resources": resources,
     }

@@ -114,8 +114,8 @@ def _check_column(
     def bad(i: int, value: str, message: str, fix: str) -> None:
         problems.append(Problem(label, row_label(i, csv), column.name, value, message, fix))
 
-    for i, text in enumerate(texts):
-        text = "" if text in {"nan", "None", "<NA>"} else text
+    for i, cell in enumerate(texts):
+        text = "" if cell in {"nan", "None", "<NA>"} else cell
         if column.kind in (Kind.ID, Kind.REF, Kind.TEXT):
             if not text and column.kind != Kind.TEXT:
                 bad(i, text, "value is empty", "fill in the id")
@@ -148,7 +148,7 @@ def _check_column(
     typed = pd.Series(out, index=cells.index, name=column.name)
     if column.kind not in (Kind.ID, Kind.REF, Kind.TEXT, Kind.CHOICE):
         typed = typed.astype(float)
-        if column.kind == Kind.COUNT and column.name in COUNT_COLUMNS + ("pop_2020",):
+        if column.kind == Kind.COUNT and column.name in (*COUNT_COLUMNS, "pop_2020"):
             typed = typed.fillna(0).round().astype("int64")
     return typed, problems
 
