@@ -16,7 +16,7 @@ import re
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -172,7 +172,7 @@ def _classify(
 def _solve_highs(model: MipModel, options: SolverOptions) -> MipOutcome:
     import highspy  # noqa: PLC0415  (heavy import, only when HiGHS is asked for)
 
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
@@ -230,8 +230,9 @@ def _solve_highs(model: MipModel, options: SolverOptions) -> MipOutcome:
     if not math.isfinite(bound):
         bound = math.nan
     solver_optimal = model_status == ms.kOptimal
-    st, gap = _classify(model, objective, bound if math.isfinite(bound) else math.inf,
-                        solver_optimal)
+    st, gap = _classify(
+        model, objective, bound if math.isfinite(bound) else math.inf, solver_optimal
+    )
     if st is SolveStatus.OPTIMAL:
         bound = objective
     return MipOutcome(st, x, objective, bound, gap, seconds, raw)
@@ -246,7 +247,8 @@ def _cbc_value(log: str, label: str) -> float:
     return float(m.group(1)) if m else math.nan
 
 
-def _solve_cbc(model: MipModel, options: SolverOptions) -> MipOutcome:
+def _pulp_problem(model: MipModel) -> tuple[Any, list[Any]]:
+    """The model as a PuLP problem (one affine expression per CSR row) and its variables."""
     import pulp  # noqa: PLC0415  (only when CBC is asked for)
 
     a = model.a_matrix.tocsr()
@@ -271,22 +273,33 @@ def _solve_cbc(model: MipModel, options: SolverOptions) -> MipOutcome:
         lo, hi = float(model.row_lower[r]), float(model.row_upper[r])
         terms = [
             (cols[int(k)], float(v))
-            for k, v in zip(indices[indptr[r] : indptr[r + 1]], data[indptr[r] : indptr[r + 1]],
-                            strict=True)
+            for k, v in zip(
+                indices[indptr[r] : indptr[r + 1]], data[indptr[r] : indptr[r + 1]], strict=True
+            )
         ]
         if lo == hi:
-            prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ,
-                                      f"r{r}", lo)
+            prob += pulp.LpConstraint(
+                pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, f"r{r}", lo
+            )
             continue
         if math.isfinite(lo):
-            prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintGE,
-                                      f"r{r}l", lo)
+            prob += pulp.LpConstraint(
+                pulp.LpAffineExpression(terms), pulp.LpConstraintGE, f"r{r}l", lo
+            )
         if math.isfinite(hi):
-            prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
-                                      f"r{r}u", hi)
+            prob += pulp.LpConstraint(
+                pulp.LpAffineExpression(terms), pulp.LpConstraintLE, f"r{r}u", hi
+            )
     if model.start is not None:
         for var, value in zip(cols, model.start, strict=True):
             var.setInitialValue(float(value))
+    return prob, cols
+
+
+def _solve_cbc(model: MipModel, options: SolverOptions) -> MipOutcome:
+    import pulp  # noqa: PLC0415  (only when CBC is asked for)
+
+    prob, cols = _pulp_problem(model)
     fd, log_path = tempfile.mkstemp(prefix="medalloc_cbc_", suffix=".log")
     os.close(fd)
     cmd = pulp.PULP_CBC_CMD(
@@ -328,8 +341,9 @@ def _solve_cbc(model: MipModel, options: SolverOptions) -> MipOutcome:
         # minimising and "Upper bound" when maximising.
         label = "Upper bound" if model.sense == "max" else "Lower bound"
         bound = _cbc_value(log, label) + float(model.offset)
-    st, gap = _classify(model, objective, bound if math.isfinite(bound) else math.inf,
-                        solver_optimal)
+    st, gap = _classify(
+        model, objective, bound if math.isfinite(bound) else math.inf, solver_optimal
+    )
     if st is SolveStatus.OPTIMAL:
         bound = objective
     return MipOutcome(st, x, objective, bound, gap, seconds, raw)

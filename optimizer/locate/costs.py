@@ -42,7 +42,7 @@ class CostData:
         Demand weights (population), aligned with ``demand_ids``.
     dense : numpy.ndarray or None
         ``(n, m)`` costs with ``inf`` for unreachable pairs, when the input was dense.
-    indptr, indices, values : numpy.ndarray or None
+    indptr, indices, pair_costs : numpy.ndarray or None
         Reachable pairs in CSR layout, each row sorted by cost, when the input was a long table.
     """
 
@@ -52,7 +52,7 @@ class CostData:
     dense: FloatArray | None = None
     indptr: IntArray | None = None
     indices: IntArray | None = None
-    values: FloatArray | None = None
+    pair_costs: FloatArray | None = None
 
     @property
     def n(self) -> int:
@@ -65,7 +65,7 @@ class CostData:
         return len(self.site_ids)
 
     def _blocks(self) -> Iterable[tuple[int, int, FloatArray]]:
-        assert self.dense is not None  # noqa: S101  (internal invariant, not input)
+        assert self.dense is not None
         step = max(1, _CHUNK_CELLS // max(self.m, 1))
         for a in range(0, self.n, step):
             b = min(a + step, self.n)
@@ -74,9 +74,10 @@ class CostData:
     def coverage(self, standard: float) -> sp.csr_matrix:
         """Boolean-valued (1.0) CSR matrix of the pairs with ``cost <= standard``."""
         if self.dense is None:
-            assert self.indptr is not None and self.indices is not None  # noqa: S101
-            assert self.values is not None  # noqa: S101
-            keep = self.values <= standard
+            assert self.indptr is not None
+            assert self.indices is not None
+            assert self.pair_costs is not None
+            keep = self.pair_costs <= standard
             rows = np.repeat(np.arange(self.n), np.diff(self.indptr))[keep]
             cols = self.indices[keep]
         else:
@@ -96,7 +97,7 @@ class CostData:
     def reach_counts(self) -> IntArray:
         """Number of reachable (finite-cost) allowed sites per demand point."""
         if self.dense is None:
-            assert self.indptr is not None  # noqa: S101
+            assert self.indptr is not None
             return np.diff(self.indptr).astype(np.int64)
         out = np.empty(self.n, dtype=np.int64)
         for a, b, block in self._blocks():
@@ -115,15 +116,16 @@ class CostData:
         if len(rows) == 0 or self.m == 0:
             return pos, cost
         if self.dense is None:
-            assert self.indptr is not None and self.indices is not None  # noqa: S101
-            assert self.values is not None  # noqa: S101
+            assert self.indptr is not None
+            assert self.indices is not None
+            assert self.pair_costs is not None
             start = self.indptr[rows]
             length = np.minimum(self.indptr[rows + 1] - start, k)
             offs = np.arange(k)[None, :]
             valid = offs < length[:, None]
             src = (start[:, None] + offs)[valid]
             pos[valid] = self.indices[src]
-            cost[valid] = self.values[src]
+            cost[valid] = self.pair_costs[src]
             return pos, cost
         kk = min(k, self.m)
         step = max(1, _CHUNK_CELLS // self.m)
@@ -150,8 +152,9 @@ class CostData:
         if len(opened) == 0:
             return best, best_cost
         if self.dense is None:
-            assert self.indptr is not None and self.indices is not None  # noqa: S101
-            assert self.values is not None  # noqa: S101
+            assert self.indptr is not None
+            assert self.indices is not None
+            assert self.pair_costs is not None
             mask = np.zeros(self.m, dtype=bool)
             mask[opened] = True
             keep = mask[self.indices]
@@ -160,7 +163,7 @@ class CostData:
             first = np.unique(rows, return_index=True)
             idx = np.flatnonzero(keep)[first[1]]
             best[first[0]] = self.indices[idx]
-            best_cost[first[0]] = self.values[idx]
+            best_cost[first[0]] = self.pair_costs[idx]
             return best, best_cost
         opened = np.sort(opened)
         for a, b, block in self._blocks():
@@ -174,8 +177,8 @@ class CostData:
     def finite_costs(self, low: float, high: float) -> FloatArray:
         """Sorted distinct finite costs in ``[low, high]``."""
         if self.dense is None:
-            assert self.values is not None  # noqa: S101
-            v = self.values
+            assert self.pair_costs is not None
+            v = self.pair_costs
             return np.unique(v[(v >= low) & (v <= high)])
         parts = [np.unique(b[(b >= low) & (b <= high)]) for _, _, b in self._blocks()]
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0)
@@ -187,7 +190,7 @@ def _ids(given: Sequence[Hashable] | None, count: int, what: str) -> pd.Index:
     idx = pd.Index(list(given))
     if len(idx) != count:
         raise DataError(
-            f"{what}: {len(idx)} ids given for {count} {what.split()[0]} rows/columns; "
+            f"{what}: {len(idx)} ids given for {count} {what.split(maxsplit=1)[0]} rows/columns; "
             "give exactly one id per row (demand) or column (site)"
         )
     if idx.has_duplicates:
@@ -293,17 +296,27 @@ def prepare_costs(
     keep[forb] = False
     new_pos = np.cumsum(keep) - 1
     if data.dense is not None:
-        data = CostData(data.demand_ids, data.site_ids[keep], data.weights,
-                        dense=np.ascontiguousarray(data.dense[:, keep]))
+        data = CostData(
+            data.demand_ids,
+            data.site_ids[keep],
+            data.weights,
+            dense=np.ascontiguousarray(data.dense[:, keep]),
+        )
     else:
-        assert data.indptr is not None and data.indices is not None  # noqa: S101
-        assert data.values is not None  # noqa: S101
+        assert data.indptr is not None
+        assert data.indices is not None
+        assert data.pair_costs is not None
         kept = keep[data.indices]
         rows = np.repeat(np.arange(data.n), np.diff(data.indptr))[kept]
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=data.n))])
-        data = CostData(data.demand_ids, data.site_ids[keep], data.weights,
-                        indptr=indptr.astype(np.int64),
-                        indices=new_pos[data.indices[kept]], values=data.values[kept])
+        data = CostData(
+            data.demand_ids,
+            data.site_ids[keep],
+            data.weights,
+            indptr=indptr.astype(np.int64),
+            indices=new_pos[data.indices[kept]],
+            pair_costs=data.pair_costs[kept],
+        )
     return data, np.sort(new_pos[req])
 
 
@@ -316,8 +329,9 @@ def _from_dense(
     try:
         arr = np.asarray(costs, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"cost matrix: not numeric ({exc}); pass numbers, inf = unreachable") \
-            from exc
+        raise DataError(
+            f"cost matrix: not numeric ({exc}); pass numbers, inf = unreachable"
+        ) from exc
     if arr.ndim != 2:
         raise DataError(
             f"cost matrix: expected 2 dimensions (demand x site), got shape {arr.shape}; "
@@ -325,13 +339,12 @@ def _from_dense(
         )
     if np.isnan(arr).any():
         i, j = np.argwhere(np.isnan(arr))[0]
-        raise DataError(
-            f"cost matrix: NaN at row {i}, column {j}; use inf for unreachable pairs"
-        )
+        raise DataError(f"cost matrix: NaN at row {i}, column {j}; use inf for unreachable pairs")
     if (arr < 0).any():
         i, j = np.argwhere(arr < 0)[0]
-        raise DataError(f"cost matrix: negative cost {arr[i, j]} at row {i}, column {j}; "
-                        "costs must be >= 0")
+        raise DataError(
+            f"cost matrix: negative cost {arr[i, j]} at row {i}, column {j}; costs must be >= 0"
+        )
     d_ids = _ids(demand_ids, arr.shape[0], "demand ids")
     s_ids = _ids(site_ids, arr.shape[1], "site ids")
     return CostData(d_ids, s_ids, _weights(weights, d_ids), dense=np.ascontiguousarray(arr))
@@ -375,8 +388,8 @@ def _from_long(
         if site_ids is None
         else _ids(site_ids, len(site_ids), "site ids")
     )
-    rows = d_ids.get_indexer(table[d_col])
-    cols = s_ids.get_indexer(table[s_col])
+    rows = d_ids.get_indexer(pd.Index(table[d_col]))
+    cols = s_ids.get_indexer(pd.Index(table[s_col]))
     for what, pos, col in (("demand", rows, d_col), ("site", cols, s_col)):
         if (pos < 0).any():
             k = int(np.flatnonzero(pos < 0)[0])
@@ -395,5 +408,5 @@ def _from_long(
         _weights(weights, d_ids),
         indptr=indptr.astype(np.int64),
         indices=cols.astype(np.int64),
-        values=cost,
+        pair_costs=cost,
     )

@@ -29,7 +29,9 @@ _MAX_SPARSE_PRODUCT = 4e8  # sum over rows of (row length)^2
 _MAX_DENSE_PRODUCT = 2e10  # rows * columns^2
 
 
-def merge_rows(cov: sp.csr_matrix, weights: FloatArray) -> tuple[sp.csr_matrix, FloatArray, IntArray]:
+def merge_rows(
+    cov: sp.csr_matrix, weights: FloatArray
+) -> tuple[sp.csr_matrix, FloatArray, IntArray]:
     """Merge rows with identical covering sets.
 
     Parameters

@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import pandas as pd
 
 __all__ = ["LocateResult", "SolveStatus", "relative_gap"]
 
 
-class SolveStatus(str, Enum):
+class SolveStatus(StrEnum):
     """What the solver proved, in the project's own words.
 
     ``OPTIMAL`` only when optimality is proven (gap zero, or below one unit on an integral

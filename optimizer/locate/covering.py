@@ -1,0 +1,436 @@
+r"""Coverage models: the location set covering problem (LSCP) and maximal covering (MCLP).
+
+Notation: demand points :math:`i` with weight :math:`w_i`; allowed candidate sites :math:`j`;
+:math:`N_i = \{j : c_{ij} \le S\}` the sites within the service standard :math:`S` of
+:math:`i`; :math:`R` the required sites.
+
+LSCP (Toregas et al. 1971), the same problem as ``spopt.locate.LSCP``::
+
+    min  sum_j y_j                                     (1)
+    s.t. sum_{j in N_i} y_j >= 1        for all i      (2)
+         y_j = 1                        for j in R     (3)
+         y_j in {0, 1}                                 (4)
+
+MCLP (Church & ReVelle 1974), the same problem and optimum as ``spopt.locate.MCLP``::
+
+    max  sum_i w_i z_i                                 (5)
+    s.t. z_i <= sum_{j in N_i} y_j      for all i      (6)
+         sum_j y_j = p                                 (7)
+         y_j = 1 for j in R;  y_j, z_i in {0, 1}       (8)
+
+Both are solved after exact reductions (see `optimizer.locate.reduce`): points already covered
+by a required site leave the model (MCLP: their weight becomes a constant), points with the same
+covering set are one row with the summed weight, dominated sites are dropped; for the LSCP,
+sites that are a point's only cover are fixed open, repeatedly. The MCLP is solved with
+``sum_j y_j <= p`` in place of (7), which has the same optimum once dominated sites are gone (an
+extra site never lowers coverage); the chosen set is then padded to exactly ``p`` sites. A greedy
+solution is the MIP start; when it covers all coverable weight it is optimal and no solver runs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Hashable, Iterable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from optimizer.errors import SolverError
+from optimizer.locate._common import (
+    check_count,
+    check_standard,
+    greedy_cover,
+    result,
+    solver_options,
+)
+from optimizer.locate._solve import MipModel, SolverOptions, solve_mip
+from optimizer.locate.costs import LONG_COLUMNS, CostInput, prepare_costs
+from optimizer.locate.reduce import dominated_columns, merge_rows
+from optimizer.locate.result import LocateResult, SolveStatus
+
+__all__ = ["lscp", "mclp"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+def _covered_rows(cov: sp.csr_matrix, cols: IntArray) -> npt.NDArray[np.bool_]:
+    if len(cols) == 0:
+        return np.zeros(cov.shape[0], dtype=bool)
+    return np.asarray(cov[:, cols].sum(axis=1)).ravel() > 0
+
+
+def reduce_set_cover(
+    cov: sp.csr_matrix, fixed: IntArray
+) -> tuple[sp.csr_matrix, IntArray, IntArray, dict[str, int]]:
+    """Exact LSCP reductions.
+
+    Parameters
+    ----------
+    cov : scipy.sparse.csr_matrix
+        0/1 coverage matrix (every row has at least one entry).
+    fixed : numpy.ndarray
+        Columns already open (required sites).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The remaining rows x remaining columns.
+    numpy.ndarray
+        Positions of the remaining columns.
+    numpy.ndarray
+        All fixed-open columns (``fixed`` plus the essential ones found).
+    dict
+        Reduction counts.
+    """
+    stats = {"rows": cov.shape[0], "cols": cov.shape[1]}
+    fixed_set = {int(j) for j in fixed}
+    a = cov[~_covered_rows(cov, fixed)]
+    a, _, _ = merge_rows(a, np.ones(a.shape[0]))
+    stats["rows_merged"] = a.shape[0]
+    alive = np.setdiff1d(np.arange(cov.shape[1]), np.asarray(sorted(fixed_set), dtype=np.int64))
+    a = a[:, alive].tocsr()
+    n_dominated = n_essential = 0
+    for _ in range(20):
+        changed = False
+        if a.shape[0] == 0:
+            break
+        lengths = np.diff(a.indptr)
+        single = np.unique(a.indices[a.indptr[:-1][lengths == 1]])
+        if len(single):
+            n_essential += len(single)
+            fixed_set.update(int(j) for j in alive[single])
+            rows_left = ~_covered_rows(a, single)
+            keep = np.ones(len(alive), dtype=bool)
+            keep[single] = False
+            a = a[rows_left][:, keep].tocsr()
+            alive = alive[keep]
+            changed = True
+        if a.shape[0] == 0:
+            break
+        dom = dominated_columns(a)
+        if dom.any():
+            n_dominated += int(dom.sum())
+            a = a[:, ~dom].tocsr()
+            alive = alive[~dom]
+            a, _, _ = merge_rows(a, np.ones(a.shape[0]))
+            changed = True
+        if not changed:
+            break
+    if a.shape[0] == 0:
+        alive = alive[:0]
+        a = sp.csr_matrix((0, 0))
+    stats.update(
+        essential=n_essential,
+        dominated=n_dominated,
+        model_rows=a.shape[0],
+        model_cols=a.shape[1],
+        model_nnz=int(a.nnz),
+    )
+    return a, alive, np.asarray(sorted(fixed_set), dtype=np.int64), stats
+
+
+def solve_set_cover(
+    a: sp.csr_matrix,
+    options: SolverOptions,
+    *,
+    max_sites: int | None = None,
+) -> tuple[SolveStatus, IntArray, float, float, str]:
+    """Minimum set cover of the rows of ``a`` (all rows need a cover).
+
+    With ``max_sites`` the problem becomes a feasibility test (is there a cover with at most
+    that many columns?): zero objective, the count bounded by ``max_sites``, so the solver may
+    stop at the first cover it finds.
+
+    Returns status, chosen column positions, MIP bound on the count, solver seconds and the
+    solver's raw status.
+    """
+    n_row, n_col = a.shape
+    if n_row == 0:
+        return SolveStatus.OPTIMAL, np.zeros(0, dtype=np.int64), 0.0, 0.0, "empty"
+    greedy = greedy_cover(a.tocsc(), np.ones(n_row), None)
+    if max_sites is not None and len(greedy) <= max_sites:
+        return SolveStatus.OPTIMAL, greedy, math.nan, 0.0, "greedy cover within the limit"
+    start = np.zeros(n_col)
+    start[greedy] = 1.0
+    rows = a
+    lower = np.ones(n_row)
+    upper = np.full(n_row, np.inf)
+    if max_sites is not None:
+        rows = sp.vstack([a, sp.csr_matrix(np.ones((1, n_col)))]).tocsr()
+        lower = np.append(lower, -np.inf)
+        upper = np.append(upper, float(max_sites))
+    model = MipModel(
+        sense="min",
+        c=np.ones(n_col) if max_sites is None else np.zeros(n_col),
+        a_matrix=rows,
+        row_lower=lower,
+        row_upper=upper,
+        col_lower=np.zeros(n_col),
+        col_upper=np.ones(n_col),
+        integer=np.ones(n_col, dtype=bool),
+        start=start if max_sites is None else None,
+        integral_objective=True,
+    )
+    out = solve_mip(model, options)
+    if out.x is None:
+        return out.status, np.zeros(0, dtype=np.int64), out.bound, out.seconds, out.raw_status
+    chosen = np.flatnonzero(out.x > 0.5).astype(np.int64)
+    if out.status is SolveStatus.FEASIBLE and len(greedy) < len(chosen):
+        chosen = greedy
+    return out.status, chosen, out.bound, out.seconds, out.raw_status
+
+
+def lscp(
+    costs: CostInput,
+    standard: float,
+    *,
+    weights: npt.ArrayLike | pd.Series | None = None,
+    required: Iterable[Hashable] = (),
+    forbidden: Iterable[Hashable] = (),
+    demand_ids: Sequence[Hashable] | None = None,
+    site_ids: Sequence[Hashable] | None = None,
+    columns: tuple[str, str, str] = LONG_COLUMNS,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    threads: int | None = None,
+) -> LocateResult:
+    """Fewest sites so that every demand point is within ``standard`` of an open site.
+
+    Parameters
+    ----------
+    costs : array_like or pandas.DataFrame
+        Dense ``(n_demand, n_site)`` costs (``inf`` = unreachable) or a long table with
+        ``columns`` (demand id, site id, cost); absent pairs are unreachable.
+    standard : float
+        Service standard: a point is covered by a site with cost ``<= standard``.
+    weights : array_like or pandas.Series, optional
+        Demand weights, only used to report covered weight (every point must be covered).
+    required, forbidden : iterable of site ids
+        Sites forced open, and sites kept closed.
+    demand_ids, site_ids : sequence, optional
+        Row and column ids (see `optimizer.locate.costs.prepare_costs`).
+    columns : tuple of str
+        Column names of a long table.
+    solver : {"highs", "cbc"}
+        MIP solver.
+    time_limit : float, optional
+        Solver time limit in seconds.
+    mip_gap : float
+        Relative gap at which the solver may stop (then the status is ``feasible``).
+    threads : int, optional
+        Solver threads.
+
+    Returns
+    -------
+    LocateResult
+        ``objective`` = number of open sites; status ``infeasible`` when some point has no
+        allowed site within the standard.
+    """
+    t0 = time.perf_counter()
+    options = solver_options(solver, time_limit, mip_gap, threads)
+    s = check_standard(standard)
+    data, req = prepare_costs(
+        costs,
+        weights,
+        demand_ids=demand_ids,
+        site_ids=site_ids,
+        required=required,
+        forbidden=forbidden,
+        columns=columns,
+    )
+    cov = data.coverage(s)
+    if (np.diff(cov.indptr) == 0).any():
+        return result(
+            model="lscp",
+            data=data,
+            selected=req,
+            objective=math.nan,
+            status=SolveStatus.INFEASIBLE,
+            bound=math.nan,
+            build_seconds=time.perf_counter() - t0,
+            solve_seconds=0.0,
+            solver=solver,
+            standard=s,
+            stats={"uncoverable": int((np.diff(cov.indptr) == 0).sum())},
+        )
+    a, alive, fixed, stats = reduce_set_cover(cov, req)
+    build = time.perf_counter() - t0
+    status, chosen, bound, seconds, _ = solve_set_cover(a, options)
+    if status is SolveStatus.ERROR:
+        raise SolverError(
+            f"LSCP: {solver} stopped without a cover (time limit {time_limit} s?); raise time_limit"
+        )
+    selected = np.concatenate([fixed, alive[chosen]])
+    objective = float(len(np.unique(selected)))
+    return result(
+        model="lscp",
+        data=data,
+        selected=selected,
+        objective=objective,
+        status=status,
+        bound=len(fixed) + bound,
+        build_seconds=build,
+        solve_seconds=seconds,
+        solver=solver,
+        standard=s,
+        stats=stats,
+    )
+
+
+def mclp(
+    costs: CostInput,
+    weights: npt.ArrayLike | pd.Series | None,
+    standard: float,
+    p: int,
+    *,
+    required: Iterable[Hashable] = (),
+    forbidden: Iterable[Hashable] = (),
+    demand_ids: Sequence[Hashable] | None = None,
+    site_ids: Sequence[Hashable] | None = None,
+    columns: tuple[str, str, str] = LONG_COLUMNS,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    threads: int | None = None,
+) -> LocateResult:
+    """Open exactly ``p`` sites covering the most demand weight within ``standard``.
+
+    Parameters
+    ----------
+    costs : array_like or pandas.DataFrame
+        Dense costs or a long table (see `lscp`).
+    weights : array_like or pandas.Series or None
+        Demand weights (population); None = 1 each.
+    standard : float
+        Service standard (cost threshold of coverage).
+    p : int
+        Number of sites to open, required sites included.
+    required, forbidden, demand_ids, site_ids, columns, solver, time_limit, mip_gap, threads
+        As in `lscp`.
+
+    Returns
+    -------
+    LocateResult
+        ``objective`` = covered weight; status ``infeasible`` when ``p`` is below the number of
+        required sites or above the number of allowed sites.
+    """
+    t0 = time.perf_counter()
+    options = solver_options(solver, time_limit, mip_gap, threads)
+    s = check_standard(standard)
+    p = check_count(p)
+    data, req = prepare_costs(
+        costs,
+        weights,
+        demand_ids=demand_ids,
+        site_ids=site_ids,
+        required=required,
+        forbidden=forbidden,
+        columns=columns,
+    )
+    if len(req) > p or p > data.m:
+        return result(
+            model="mclp",
+            data=data,
+            selected=req,
+            objective=math.nan,
+            status=SolveStatus.INFEASIBLE,
+            bound=math.nan,
+            build_seconds=time.perf_counter() - t0,
+            solve_seconds=0.0,
+            solver=solver,
+            standard=s,
+        )
+    cov = data.coverage(s)
+    w = data.weights
+    done = _covered_rows(cov, req)
+    constant = float(w[done].sum())
+    live = ~done & (w > 0) & (np.diff(cov.indptr) > 0)
+    a = cov[live]
+    a, wr, _ = merge_rows(a, w[live])
+    alive = np.setdiff1d(np.arange(data.m), req)
+    a = a[:, alive].tocsr()
+    stats = {"rows": data.n, "cols": data.m, "rows_merged": a.shape[0]}
+    dom = dominated_columns(a) if a.shape[0] else np.ones(len(alive), dtype=bool)
+    stats["dominated"] = int(dom.sum())
+    a = a[:, ~dom].tocsr()
+    alive = alive[~dom]
+    q = p - len(req)
+    total_left = float(wr.sum())
+    greedy = greedy_cover(a.tocsc(), wr, q) if q > 0 and a.shape[0] else np.zeros(0, np.int64)
+    greedy_cov = float(wr[_covered_rows(a, greedy)].sum()) if len(greedy) else 0.0
+    build = time.perf_counter() - t0
+    seconds = 0.0
+    if q == 0 or a.shape[0] == 0 or greedy_cov >= total_left:
+        # Everything coverable is covered: the trivial bound is met.
+        chosen = greedy
+        status, bound = SolveStatus.OPTIMAL, constant + total_left
+        stats.update(model_rows=0, model_cols=0, model_nnz=0)
+    else:
+        model = _mclp_model(a, wr, q, greedy)
+        stats.update(
+            model_rows=model.a_matrix.shape[0],
+            model_cols=model.a_matrix.shape[1],
+            model_nnz=int(model.a_matrix.nnz),
+        )
+        out = solve_mip(model, options)
+        seconds = out.seconds
+        if out.x is None:
+            raise SolverError(
+                f"MCLP: {solver} returned no solution ({out.raw_status}); raise time_limit"
+            )
+        chosen = np.flatnonzero(out.x[: a.shape[1]] > 0.5).astype(np.int64)
+        status, bound = out.status, constant + out.bound
+        if float(wr[_covered_rows(a, chosen)].sum()) < greedy_cov:
+            chosen = greedy  # a time-limited incumbent worse than the start: keep the start
+    selected = _pad(np.concatenate([req, alive[chosen]]), p, data.m)
+    _, cost = data.nearest_open(selected)
+    objective = float(w[cost <= s].sum())
+    return result(
+        model="mclp",
+        data=data,
+        selected=selected,
+        objective=objective,
+        status=status,
+        bound=bound,
+        build_seconds=build,
+        solve_seconds=seconds,
+        solver=solver,
+        standard=s,
+        stats=stats,
+    )
+
+
+def _pad(selected: IntArray, p: int, m: int) -> IntArray:
+    """Add sites in position order until exactly ``p`` are open (extra sites never hurt)."""
+    sel = np.unique(selected)
+    if len(sel) >= p:
+        return sel
+    free = np.setdiff1d(np.arange(m), sel)[: p - len(sel)]
+    return np.sort(np.concatenate([sel, free]))
+
+
+def _mclp_model(a: sp.csr_matrix, w: FloatArray, q: int, greedy: IntArray) -> MipModel:
+    """Reduced MCLP: columns ``y`` (sites), then ``z`` (merged rows); rows (6), ``sum y <= q``."""
+    n_row, n_col = a.shape
+    coupling = sp.hstack([-a, sp.identity(n_row, format="csr")], format="csr")  # (6)
+    budget = sp.csr_matrix(np.concatenate([np.ones(n_col), np.zeros(n_row)])[None, :])
+    start = np.zeros(n_col + n_row)
+    start[greedy] = 1.0
+    start[n_col:] = _covered_rows(a, greedy).astype(np.float64)
+    return MipModel(
+        sense="max",
+        c=np.concatenate([np.zeros(n_col), w]),
+        a_matrix=sp.vstack([coupling, budget], format="csr"),
+        row_lower=np.full(n_row + 1, -np.inf),
+        row_upper=np.concatenate([np.zeros(n_row), [float(q)]]),
+        col_lower=np.zeros(n_col + n_row),
+        col_upper=np.ones(n_col + n_row),
+        integer=np.ones(n_col + n_row, dtype=bool),
+        start=start,
+        integral_objective=bool(np.all(w == np.round(w))),
+    )

@@ -1,0 +1,371 @@
+r"""The p-median problem, solved exactly with a truncated radius formulation grown on demand.
+
+Notation: demand points :math:`i` with weight :math:`w_i`, allowed sites :math:`j`, costs
+:math:`c_{ij}` (``inf`` = unreachable), required sites :math:`R`. The problem is the one of
+``spopt.locate.PMedian``: open exactly ``p`` sites and assign each point to its cheapest open site,
+minimising the weighted total cost.
+
+Formulation (Elloumi 2010, "A computational study of a new formulation for the p-median
+problem", Discrete Applied Mathematics 158): for point :math:`i` let
+:math:`D_i^1 < D_i^2 < \dots` be its distinct costs over its :math:`K_i` nearest sites and
+:math:`S_i^\ell` the sites at cost :math:`D_i^\ell`; :math:`z_i^\ell \ge 0` is 1 when no site at
+cost :math:`\le D_i^\ell` is open. With :math:`L_i` levels and cap
+:math:`D_i^{L_i+1}` = the cost of the :math:`(K_i+1)`-th nearest site::
+
+    min  sum_i w_i (D_i^1 + sum_{l=1..L_i} (D_i^{l+1} - D_i^l) z_i^l)        (1)
+    s.t. z_i^1 + sum_{j in S_i^1} y_j >= 1                    for all i      (2)
+         z_i^l - z_i^{l-1} + sum_{j in S_i^l} y_j >= 0        l = 2..L_i     (3)
+         sum_j y_j = p                                                      (4)
+         y_j = 1 for j in R;  y_j in {0, 1};  z >= 0                        (5)
+         z_i^{L_i} = 0  when K_i is all sites reachable from i              (6)
+
+With every site included this is exact. Truncated at :math:`K_i` it is a relaxation: a point
+whose nearest open site lies beyond its :math:`K_i` nearest is charged only the cap. After each
+solve the chosen sites are evaluated on the true costs; if no point with positive weight is
+charged less than its true cost, the relaxation's optimum is feasible at the same cost and hence
+optimal. Otherwise :math:`K_i` is enlarged (at least doubled) for the under-charged points and
+the model is solved again, starting from the best solution so far. Under a time limit the best
+true solution is returned with the relaxation's bound, as ``feasible``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Hashable, Iterable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from optimizer.errors import SolverError
+from optimizer.locate._common import check_count, remaining_time, result, solver_options
+from optimizer.locate._solve import MipModel, SolverOptions, solve_mip
+from optimizer.locate.costs import LONG_COLUMNS, CostData, CostInput, prepare_costs
+from optimizer.locate.result import LocateResult, SolveStatus
+
+__all__ = ["p_median"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+_GREEDY_MAX_WORK = 3e8  # demand x sites x p above which the greedy start is skipped
+
+
+def p_median(
+    costs: CostInput,
+    weights: npt.ArrayLike | pd.Series | None,
+    p: int,
+    *,
+    required: Iterable[Hashable] = (),
+    forbidden: Iterable[Hashable] = (),
+    demand_ids: Sequence[Hashable] | None = None,
+    site_ids: Sequence[Hashable] | None = None,
+    columns: tuple[str, str, str] = LONG_COLUMNS,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    threads: int | None = None,
+    initial_k: int | None = None,
+) -> LocateResult:
+    """Open exactly ``p`` sites minimising the weighted cost to each point's nearest open site.
+
+    Parameters
+    ----------
+    costs : array_like or pandas.DataFrame
+        Dense ``(n_demand, n_site)`` costs (``inf`` = unreachable) or a long table.
+    weights : array_like or pandas.Series or None
+        Demand weights; None = 1 each.
+    p : int
+        Number of sites to open, required sites included.
+    required, forbidden : iterable of site ids
+        Sites forced open, and sites kept closed.
+    demand_ids, site_ids, columns
+        Ids and long-table column names (see `optimizer.locate.costs.prepare_costs`).
+    solver : {"highs", "cbc"}
+        MIP solver.
+    time_limit : float, optional
+        Time limit in seconds for all solver calls together.
+    mip_gap : float
+        Relative gap at which the solver may stop (the status is then ``feasible``).
+    threads : int, optional
+        Solver threads.
+    initial_k : int, optional
+        Nearest sites per point in the first model; default ``ceil(m / p) + 1`` (at least 4).
+
+    Returns
+    -------
+    LocateResult
+        ``objective`` = weighted total cost; ``stats`` holds ``rounds`` and the last model size.
+        Status ``infeasible`` when ``p`` is out of range or a point reaches no allowed site.
+    """
+    t0 = time.perf_counter()
+    options = solver_options(solver, time_limit, mip_gap, threads)
+    p = check_count(p)
+    data, req = prepare_costs(
+        costs,
+        weights,
+        demand_ids=demand_ids,
+        site_ids=site_ids,
+        required=required,
+        forbidden=forbidden,
+        columns=columns,
+    )
+    reach = data.reach_counts()
+    if len(req) > p or p > data.m or (data.n and (p == 0 or (reach == 0).any())):
+        return result(
+            model="p_median",
+            data=data,
+            selected=req,
+            objective=math.nan,
+            status=SolveStatus.INFEASIBLE,
+            bound=math.nan,
+            build_seconds=time.perf_counter() - t0,
+            solve_seconds=0.0,
+            solver=solver,
+        )
+    w = data.weights
+    in_model = (w > 0) | (reach < data.m)
+    rows = np.flatnonzero(in_model).astype(np.int64)
+    k0 = initial_k if initial_k is not None else max(4, math.ceil(data.m / max(p, 1)) + 1)
+    k = np.minimum(reach[rows], max(1, int(k0)))
+    best_sel = _greedy_start(data, req, p)
+    build = time.perf_counter() - t0
+    rounds = _Rounds(data, rows, reach, req, p, options, best_sel)
+    rounds.run(k)
+    status, bound = rounds.status, rounds.bound
+    best_sel, best_obj = rounds.best_sel, rounds.best_obj
+    build += rounds.build_seconds
+    solve_seconds = rounds.solve_seconds
+    stats: dict[str, int] = {"rows": data.n, "cols": data.m, **rounds.stats}
+    if best_sel is None or not math.isfinite(best_obj):
+        raise SolverError(
+            f"p-median: {solver} found no solution within the time limit "
+            f"({time_limit} s); raise time_limit"
+        )
+    if status is SolveStatus.OPTIMAL:
+        best_obj = bound = float(best_obj)
+    return result(
+        model="p_median",
+        data=data,
+        selected=best_sel,
+        objective=best_obj,
+        status=status,
+        bound=bound if math.isfinite(bound) else math.nan,
+        build_seconds=build,
+        solve_seconds=solve_seconds,
+        solver=solver,
+        stats=stats,
+    )
+
+
+class _Rounds:
+    """Solve the truncated model, check for under-charged points, enlarge, repeat."""
+
+    def __init__(
+        self,
+        data: CostData,
+        rows: IntArray,
+        reach: IntArray,
+        req: IntArray,
+        p: int,
+        options: SolverOptions,
+        start: IntArray | None,
+    ) -> None:
+        self.data, self.rows, self.reach, self.req, self.p = data, rows, reach, req, p
+        self.options = options
+        self.best_sel = start
+        self.best_obj = _true_cost(data, start)
+        self.status = SolveStatus.FEASIBLE
+        self.bound = -math.inf
+        self.build_seconds = 0.0
+        self.solve_seconds = 0.0
+        self.stats: dict[str, int] = {"rounds": 0}
+
+    def run(self, k: IntArray) -> None:
+        """Run rounds until proven optimal or stopped by a limit."""
+        data, rows, w = self.data, self.rows, self.data.weights
+        while True:
+            self.stats["rounds"] += 1
+            tb = time.perf_counter()
+            model, cap = _build(data, rows, k, self.req, self.p, self.best_sel)
+            self.build_seconds += time.perf_counter() - tb
+            self.stats.update(
+                model_rows=model.a_matrix.shape[0],
+                model_cols=model.a_matrix.shape[1],
+                model_nnz=int(model.a_matrix.nnz),
+                max_k=int(k.max(initial=0)),
+            )
+            out = solve_mip(model, remaining_time(self.options, self.solve_seconds))
+            self.solve_seconds += out.seconds
+            if out.status is SolveStatus.INFEASIBLE:
+                # cannot happen for a reachable instance: every y with sum p is feasible
+                raise SolverError(
+                    f"p-median: {self.options.solver} reported the relaxation infeasible "
+                    f"({out.raw_status}); please report this"
+                )
+            if out.x is None:
+                return
+            sel = np.flatnonzero(out.x[: data.m] > 0.5).astype(np.int64)
+            obj = _true_cost(data, sel)
+            if obj < self.best_obj:
+                self.best_sel, self.best_obj = sel, obj
+            if math.isfinite(out.bound):
+                self.bound = max(self.bound, out.bound)  # each round is a relaxation
+            _, true_cost = data.nearest_open(sel)
+            tc = true_cost[rows]
+            under = (tc > cap * (1 + 1e-12) + 1e-12) & ((w[rows] > 0) | ~np.isfinite(tc))
+            if out.status is SolveStatus.OPTIMAL and not under.any():
+                self.status, self.bound = SolveStatus.OPTIMAL, obj
+                self.best_sel, self.best_obj = sel, obj
+                return
+            if out.status is not SolveStatus.OPTIMAL:
+                return  # a limit stopped this round: keep the best true solution and bound
+            limit = self.options.time_limit
+            if limit is not None and self.solve_seconds >= limit:
+                return
+            k[under] = np.minimum(self.reach[rows[under]], 2 * k[under])
+
+
+def _true_cost(data: CostData, selected: IntArray | None) -> float:
+    if selected is None:
+        return math.inf
+    _, cost = data.nearest_open(selected)
+    finite = np.isfinite(cost)
+    if not finite[data.weights > 0].all() or not finite.all():
+        return math.inf
+    return float(data.weights @ cost)
+
+
+def _greedy_start(data: CostData, req: IntArray, p: int) -> IntArray | None:
+    """Greedy add from the required sites (dense input of moderate size only)."""
+    if data.dense is None or data.n * data.m * max(p, 1) > _GREEDY_MAX_WORK:
+        return None
+    c = data.dense
+    finite = c[np.isfinite(c)]
+    big = (float(finite.max()) + 1.0) * 10.0 if finite.size else 1.0
+    c = np.where(np.isfinite(c), c, big)
+    w = data.weights
+    open_ = list(req.tolist())
+    cur = c[:, open_].min(axis=1) if open_ else np.full(data.n, big * 10.0)
+    while len(open_) < p:
+        gain = w @ np.maximum(cur[:, None] - c, 0.0)
+        gain[open_] = -1.0
+        j = int(np.argmax(gain))
+        open_.append(j)
+        cur = np.minimum(cur, c[:, j])
+    return np.asarray(sorted(open_), dtype=np.int64)
+
+
+_Entry = tuple[
+    IntArray, npt.NDArray[np.bool_], IntArray, npt.NDArray[np.bool_], FloatArray, IntArray
+]
+
+
+def _levels(
+    data: CostData, rows: IntArray, k: IntArray
+) -> tuple[list[_Entry], IntArray, float, FloatArray]:
+    """Each row's ``k`` nearest sites grouped into cost levels.
+
+    Returns, per bucket of rows with similar ``k``: (row numbers, valid entry mask, level of each
+    entry, entry-closes-its-level mask, the ``k + 1`` nearest costs, their site positions); then
+    the level count per row, the objective constant ``sum w_i D_i^1`` and each row's cap.
+    """
+    w = data.weights
+    # Fetch the k+1 nearest per row (the extra one is the cap), in buckets of similar k.
+    bucket = np.ceil(np.log2(np.maximum(k, 1))).astype(np.int64)
+    cap = np.empty(len(rows))
+    lvl_counts = np.zeros(len(rows), dtype=np.int64)
+    entries: list[_Entry] = []
+    offset = 0.0
+    for b in np.unique(bucket):
+        sel = np.flatnonzero(bucket == b).astype(np.int64)
+        kr = k[sel]
+        pos, cost = data.k_nearest(rows[sel], int(kr.max()) + 1)
+        cap[sel] = cost[np.arange(len(sel)), kr]
+        g, kk1 = cost.shape
+        valid = np.arange(kk1 - 1)[None, :] < kr[:, None]
+        c0 = cost[:, :-1]
+        new = np.zeros_like(valid)
+        new[:, 1:] = c0[:, 1:] != c0[:, :-1]
+        lvl = np.cumsum(new, axis=1).astype(np.int64)  # level of each entry (0-based)
+        # an entry closes its level when the next valid entry starts a new one (or none follows)
+        nxt_new = np.concatenate([new[:, 1:] | ~valid[:, 1:], np.ones((g, 1), dtype=bool)], 1)
+        last = valid & nxt_new
+        lvl_counts[sel] = np.where(valid, lvl, -1).max(axis=1) + 1
+        entries.append((sel, valid, lvl, last, cost, pos))
+        offset += float(w[rows[sel]] @ cost[:, 0])
+    return entries, lvl_counts, offset, cap
+
+
+def _build(
+    data: CostData,
+    rows: IntArray,
+    k: IntArray,
+    req: IntArray,
+    p: int,
+    start_sel: IntArray | None,
+) -> tuple[MipModel, FloatArray]:
+    """Truncated formulation (1)-(6) for ``rows`` with ``k[r]`` nearest sites each."""
+    m = data.m
+    w = data.weights
+    entries, lvl_counts, offset, cap = _levels(data, rows, k)
+    z_start = np.concatenate([[0], np.cumsum(lvl_counts)])  # z index of (row, level 0)
+    n_z = int(z_start[-1])
+    obj_z = np.zeros(n_z)
+    ub_z = np.full(n_z, np.inf)
+    open_mask = np.zeros(m, dtype=bool)
+    if start_sel is not None:
+        open_mask[start_sel] = True
+    z0 = np.zeros(n_z)
+    y_cols, y_rows = [], []
+    integral = bool(np.all(w == np.round(w)))
+    for sel, valid, lvl, last, cost, pos in entries:
+        base = z_start[sel][:, None] + lvl
+        y_cols.append(pos[:, :-1][valid])  # (2)/(3): y_j in the row of its level
+        y_rows.append(base[valid])
+        step = cost[:, 1:] - cost[:, :-1]
+        ii, tt = np.nonzero(last)
+        zi = base[ii, tt]
+        st = step[ii, tt]
+        finite = np.isfinite(st)
+        obj_z[zi[finite]] = w[rows[sel[ii[finite]]]] * st[finite]  # (1)
+        ub_z[zi[~finite]] = 0.0  # (6): the last level holds every reachable site
+        used = cost[:, :-1][valid]
+        integral = integral and bool(np.all(used == np.round(used)))
+        if start_sel is not None:
+            hit = valid & open_mask[np.maximum(pos[:, :-1], 0)]
+            none_yet = np.cumsum(hit, axis=1) == 0
+            z0[zi] = none_yet[ii, tt].astype(np.float64)
+    y_c = np.concatenate(y_cols)
+    y_r = np.concatenate(y_rows)
+    # z entries: +1 on its own row, -1 on the next level's row of the same point
+    z_idx = np.arange(n_z)
+    row_of_z = np.repeat(np.arange(len(rows)), lvl_counts)
+    is_first = z_idx == z_start[row_of_z]
+    prev_r = z_idx[~is_first]
+    r_idx = np.concatenate([y_r, z_idx, prev_r])
+    c_idx = np.concatenate([y_c, m + z_idx, m + prev_r - 1])
+    vals = np.concatenate([np.ones(len(y_r)), np.ones(n_z), -np.ones(len(prev_r))])
+    a = sp.csr_matrix((vals, (r_idx, c_idx)), shape=(n_z, m + n_z))
+    budget = sp.csr_matrix(np.concatenate([np.ones(m), np.zeros(n_z)])[None, :])  # (4)
+    a_full = sp.vstack([a, budget], format="csr")
+    lower = np.concatenate([np.where(is_first, 1.0, 0.0), [float(p)]])  # (2), (3), (4)
+    upper = np.concatenate([np.full(n_z, np.inf), [float(p)]])
+    col_lower = np.zeros(m + n_z)
+    col_lower[req] = 1.0  # (5)
+    col_upper = np.concatenate([np.ones(m), ub_z])
+    model = MipModel(
+        sense="min",
+        c=np.concatenate([np.zeros(m), obj_z]),
+        a_matrix=a_full,
+        row_lower=lower,
+        row_upper=upper,
+        col_lower=col_lower,
+        col_upper=col_upper,
+        integer=np.concatenate([np.ones(m, dtype=bool), np.zeros(n_z, dtype=bool)]),
+        offset=offset,
+        start=None if start_sel is None else np.concatenate([open_mask.astype(np.float64), z0]),
+        integral_objective=integral and round(offset) == offset,
+    )
+    return model, cap
