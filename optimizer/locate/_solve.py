@@ -15,6 +15,7 @@ import os
 import re
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -255,15 +256,16 @@ def _pulp_problem(model: MipModel) -> tuple[Any, list[Any]]:
     n_row, n_col = a.shape
     sense = pulp.LpMaximize if model.sense == "max" else pulp.LpMinimize
     prob = pulp.LpProblem("medalloc_locate", sense)
-    cols = [
-        pulp.LpVariable(
-            f"x{k}",
-            lowBound=None if math.isinf(model.col_lower[k]) else float(model.col_lower[k]),
-            upBound=None if math.isinf(model.col_upper[k]) else float(model.col_upper[k]),
-            cat=pulp.LpInteger if model.integer[k] else pulp.LpContinuous,
-        )
-        for k in range(n_col)
-    ]
+
+    def make_var(k: int) -> Any:
+        lower = None if math.isinf(model.col_lower[k]) else float(model.col_lower[k])
+        upper = None if math.isinf(model.col_upper[k]) else float(model.col_upper[k])
+        cat = pulp.LpInteger if model.integer[k] else pulp.LpContinuous
+        if hasattr(prob, "add_variable"):  # PuLP >= 3.3 (the constructor is deprecated there)
+            return prob.add_variable(f"x{k}", lower, upper, cat=cat)
+        return pulp.LpVariable(f"x{k}", lower, upper, cat=cat)
+
+    cols = [make_var(k) for k in range(n_col)]
     nz = np.flatnonzero(model.c)
     prob += pulp.LpAffineExpression([(cols[k], float(model.c[k])) for k in nz]) + float(
         model.offset
@@ -302,15 +304,10 @@ def _solve_cbc(model: MipModel, options: SolverOptions) -> MipOutcome:
     prob, cols = _pulp_problem(model)
     fd, log_path = tempfile.mkstemp(prefix="medalloc_cbc_", suffix=".log")
     os.close(fd)
-    cmd = pulp.PULP_CBC_CMD(
-        msg=False,
-        timeLimit=options.time_limit,
-        gapRel=options.mip_gap,
-        gapAbs=(1.0 - 1e-6) if (model.integral_objective and options.mip_gap == 0.0) else None,
-        threads=options.threads,
-        warmStart=model.start is not None,
-        logPath=log_path,
-    )
+    with warnings.catch_warnings():
+        # PuLP 3.3 announces PULP_CBC_CMD's removal in 4.0; it is the bundled CBC we want here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cmd = _cbc_command(pulp, model, options, log_path)
     t0 = time.perf_counter()
     try:
         prob.solve(cmd)
@@ -347,3 +344,15 @@ def _solve_cbc(model: MipModel, options: SolverOptions) -> MipOutcome:
     if st is SolveStatus.OPTIMAL:
         bound = objective
     return MipOutcome(st, x, objective, bound, gap, seconds, raw)
+
+
+def _cbc_command(pulp: Any, model: MipModel, options: SolverOptions, log_path: str) -> Any:
+    return pulp.PULP_CBC_CMD(
+        msg=False,
+        timeLimit=options.time_limit,
+        gapRel=options.mip_gap,
+        gapAbs=(1.0 - 1e-6) if (model.integral_objective and options.mip_gap == 0.0) else None,
+        threads=options.threads,
+        warmStart=model.start is not None,
+        logPath=log_path,
+    )
