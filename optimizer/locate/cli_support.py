@@ -1,0 +1,412 @@
+"""File-to-file location runs for the CLI: read points, build costs, solve, write atomically.
+
+Inputs are a demand file and a candidate-site file, each a CSV or a GeoJSON:
+
+* CSV: columns ``id`` and either ``x``/``y`` (projected coordinates in metres, in the CRS named
+  by ``crs``) or ``lon``/``lat`` (WGS84 degrees); demand files may carry ``weight`` (default 1).
+* GeoJSON (or any vector file geopandas reads): an ``id`` property, point geometries (other
+  geometries are replaced by a representative point), a CRS.
+
+Distances are Euclidean in a projected CRS, never on degrees: geographic input is reprojected to
+the WGS84 / UTM zone of the demand points' mean longitude (EPSG:326zz north, 327zz south; zone
+48N = EPSG:32648 for Chongqing), projected input keeps its CRS (sites are reprojected to the
+demand's). Costs are metres, or minutes when ``speed_kmh`` is given
+(``distance x detour / speed``). Outputs, written into ``out_dir`` atomically (a temporary folder
+beside it, renamed at the end): ``sites.csv``, ``sites.geojson`` (selected sites) and
+``summary.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+from scipy.spatial.distance import cdist
+
+from optimizer.errors import DataError, Problem
+from optimizer.locate.center import p_center
+from optimizer.locate.covering import lscp, mclp
+from optimizer.locate.median import p_median
+from optimizer.locate.result import LocateResult
+
+__all__ = ["MODELS", "run_locate"]
+
+MODELS = ("lscp", "mclp", "pmedian", "pcenter")
+
+
+def run_locate(
+    model: str,
+    demand_path: str | Path,
+    sites_path: str | Path,
+    *,
+    out_dir: str | Path,
+    standard: float | None = None,
+    p: int | None = None,
+    required: Sequence[str] = (),
+    forbidden: Sequence[str] = (),
+    crs: str | None = None,
+    speed_kmh: float | None = None,
+    detour: float = 1.0,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """Run one location model from files and write ``sites.csv``, ``sites.geojson``, summary.
+
+    Parameters
+    ----------
+    model : {"lscp", "mclp", "pmedian", "pcenter"}
+        Which kernel.
+    demand_path, sites_path : str or pathlib.Path
+        Demand points and candidate sites (CSV or GeoJSON, see the module docstring).
+    out_dir : str or pathlib.Path
+        Output folder; replaced as a whole, atomically.
+    standard : float, optional
+        Service standard in cost units (metres, or minutes with ``speed_kmh``); LSCP and MCLP.
+    p : int, optional
+        Number of sites; MCLP, p-median, p-center.
+    required, forbidden : sequence of str
+        Site ids forced open / kept closed (ids compared as text).
+    crs : str, optional
+        CRS of ``x``/``y`` CSV columns (e.g. ``"EPSG:4544"``); required for such files.
+    speed_kmh : float, optional
+        Travel speed: costs become minutes ``= metres / 1000 x detour / speed_kmh x 60``.
+    detour : float
+        Detour factor applied to straight-line distances (1 = none).
+    solver, time_limit, mip_gap, threads
+        Passed to the kernel.
+
+    Returns
+    -------
+    dict
+        The summary written to ``summary.json``.
+
+    Raises
+    ------
+    DataError
+        When a file is missing or invalid, or a model parameter is missing.
+    """
+    if model not in MODELS:
+        raise DataError(f"model: got {model!r}; use one of {', '.join(MODELS)}")
+    needs = {
+        "lscp": ("standard",),
+        "mclp": ("standard", "p"),
+        "pmedian": ("p",),
+        "pcenter": ("p",),
+    }[model]
+    given = {"standard": standard, "p": p}
+    missing = [n for n in needs if given[n] is None]
+    if missing:
+        raise DataError(f"{model}: missing {', '.join(missing)}; pass --{missing[0]}")
+    if speed_kmh is not None and not speed_kmh > 0:
+        raise DataError(f"speed_kmh: got {speed_kmh!r}; give a speed > 0")
+    if not detour >= 1.0:
+        raise DataError(f"detour: got {detour!r}; give a factor >= 1")
+    demand = read_points(Path(demand_path), crs=crs, with_weight=True)
+    sites = read_points(Path(sites_path), crs=crs, with_weight=False)
+    target = demand.crs if demand.crs.is_projected else utm_crs(demand)
+    demand, sites = demand.to_crs(target), sites.to_crs(target)
+    dxy = np.column_stack([demand.geometry.x, demand.geometry.y])
+    sxy = np.column_stack([sites.geometry.x, sites.geometry.y])
+    # cost per straight-line metre: detoured metres, or minutes at the given speed
+    per_m = detour if speed_kmh is None else detour / 1000.0 / speed_kmh * 60.0
+    kw: dict[str, Any] = {
+        "required": list(required),
+        "forbidden": list(forbidden),
+        "demand_ids": demand["id"].tolist(),
+        "site_ids": sites["id"].tolist(),
+        "solver": solver,
+        "time_limit": time_limit,
+        "threads": threads,
+    }
+    weights = demand["weight"].to_numpy(dtype=float)
+    res: LocateResult
+    if model in ("lscp", "mclp"):
+        assert standard is not None
+        table = _pairs_within(dxy, sxy, standard / per_m, per_m, demand, sites)
+        if model == "lscp":
+            res = lscp(table, standard, weights=weights, mip_gap=mip_gap, **kw)
+        else:
+            assert p is not None
+            res = mclp(table, weights, standard, p, mip_gap=mip_gap, **kw)
+    else:
+        assert p is not None
+        costs = cdist(dxy, sxy) * per_m
+        if model == "pmedian":
+            res = p_median(costs, weights, p, mip_gap=mip_gap, **kw)
+        else:
+            res = p_center(costs, p, weights=weights, **kw)
+    summary = _summary(
+        model, res, demand_path, sites_path, str(target), standard, p, speed_kmh, detour
+    )
+    _write_outputs(Path(out_dir), res, sites, summary)
+    return summary
+
+
+def utm_crs(points: gpd.GeoDataFrame) -> Any:
+    """The WGS84 / UTM zone CRS of the points' mean longitude (and hemisphere)."""
+    wgs = points.to_crs("EPSG:4326")
+    lon = float(wgs.geometry.x.mean())
+    lat = float(wgs.geometry.y.mean())
+    zone = min(max(math.floor((lon + 180.0) / 6.0) + 1, 1), 60)
+    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+
+
+def read_points(path: Path, *, crs: str | None, with_weight: bool) -> gpd.GeoDataFrame:
+    """Read a CSV or vector file of points with ``id`` (and ``weight``); every problem at once."""
+    if not path.exists():
+        raise DataError([Problem(str(path), "", "", "", "file not found", "check the path")])
+    problems: list[Problem] = []
+    if path.suffix.lower() == ".csv":
+        frame = _read_csv_points(path, crs, problems)
+    else:
+        frame = _read_vector(path)
+    row_name = "line" if path.suffix.lower() == ".csv" else "feature"
+    first = 2 if row_name == "line" else 1
+    if "id" not in frame.columns:
+        problems.append(
+            Problem(
+                str(path),
+                "",
+                "id",
+                "",
+                "missing id column",
+                "add a column 'id' with a unique id per point",
+            )
+        )
+    else:
+        frame["id"] = frame["id"].astype(str)
+        for k in np.flatnonzero(frame["id"].duplicated().to_numpy()):
+            problems.append(
+                Problem(
+                    str(path),
+                    f"{row_name} {k + first}",
+                    "id",
+                    str(frame["id"].iloc[k]),
+                    "duplicate id",
+                    "give every point its own id",
+                )
+            )
+    if with_weight:
+        if "weight" not in frame.columns:
+            frame["weight"] = 1.0
+        w = pd.to_numeric(frame["weight"], errors="coerce")
+        for k in np.flatnonzero((w.isna() | (w < 0)).to_numpy()):
+            problems.append(
+                Problem(
+                    str(path),
+                    f"{row_name} {k + first}",
+                    "weight",
+                    str(frame["weight"].iloc[k]),
+                    "not a number >= 0",
+                    "give a non-negative weight (population)",
+                )
+            )
+        frame["weight"] = w
+    if len(frame) == 0:
+        problems.append(Problem(str(path), "", "", "", "no points", "add at least one row"))
+    if problems:
+        raise DataError(problems)
+    return frame
+
+
+def _read_vector(path: Path) -> gpd.GeoDataFrame:
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    "",
+                    "",
+                    f"cannot read ({exc})",
+                    "give a CSV or a GeoJSON/GeoPackage file",
+                )
+            ]
+        ) from exc
+    if frame.crs is None:
+        raise DataError(
+            [
+                Problem(
+                    str(path), "", "", "", "no CRS", "save the file with its CRS (GeoJSON is WGS84)"
+                )
+            ]
+        )
+    if not (frame.geom_type == "Point").all():
+        frame = frame.set_geometry(frame.geometry.representative_point())
+    return frame
+
+
+def _read_csv_points(path: Path, crs: str | None, problems: list[Problem]) -> gpd.GeoDataFrame:
+    """Points from a CSV; coordinate problems are appended to ``problems``."""
+    frame = pd.read_csv(path)
+    if {"lon", "lat"} <= set(frame.columns):
+        xcol, ycol, src = "lon", "lat", "EPSG:4326"
+    elif {"x", "y"} <= set(frame.columns):
+        if crs is None:
+            raise DataError(
+                [
+                    Problem(
+                        str(path),
+                        "",
+                        "x",
+                        "",
+                        "x/y given without a CRS",
+                        "pass crs (e.g. EPSG:4544) or give lon/lat columns",
+                    )
+                ]
+            )
+        xcol, ycol, src = "x", "y", crs
+    else:
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    "",
+                    "",
+                    ",".join(map(str, frame.columns)),
+                    "no coordinate columns",
+                    "add lon/lat or x/y columns",
+                )
+            ]
+        )
+    coords = {}
+    for col in (xcol, ycol):
+        v = pd.to_numeric(frame[col], errors="coerce")
+        for k in np.flatnonzero(v.isna().to_numpy()):
+            problems.append(
+                Problem(
+                    str(path),
+                    f"line {k + 2}",
+                    col,
+                    str(frame[col].iloc[k]),
+                    "not a number",
+                    "give a numeric coordinate",
+                )
+            )
+        coords[col] = v
+    geometry = gpd.points_from_xy(coords[xcol], coords[ycol])
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=src)
+
+
+def _pairs_within(
+    dxy: np.ndarray,
+    sxy: np.ndarray,
+    radius_m: float,
+    per_m: float,
+    demand: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+) -> pd.DataFrame:
+    """Long table of (demand, site, cost) for pairs within the radius (sparse, via a k-d tree)."""
+    hits = cKDTree(sxy).query_ball_point(dxy, r=radius_m * (1 + 1e-12))
+    counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+    i = np.repeat(np.arange(len(dxy)), counts)
+    j = np.fromiter((k for h in hits for k in h), dtype=np.int64, count=int(counts.sum()))
+    d = np.sqrt(((dxy[i] - sxy[j]) ** 2).sum(axis=1))
+    return pd.DataFrame(
+        {
+            "demand_id": demand["id"].to_numpy()[i],
+            "site_id": sites["id"].to_numpy()[j],
+            "cost": d * per_m,
+        }
+    )
+
+
+def _sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _clean(x: float) -> float | None:
+    return None if not math.isfinite(x) else round(float(x), 6)
+
+
+def _summary(
+    model: str,
+    res: LocateResult,
+    demand_path: str | Path,
+    sites_path: str | Path,
+    crs: str,
+    standard: float | None,
+    p: int | None,
+    speed_kmh: float | None,
+    detour: float,
+) -> dict[str, Any]:
+    return {
+        "model": model,
+        "status": res.status.value,
+        "objective": _clean(res.objective),
+        "best_bound": _clean(res.best_bound),
+        "gap": _clean(res.gap),
+        "selected": [str(s) for s in res.selected],
+        "n_selected": len(res.selected),
+        "covered_weight": _clean(res.covered_weight),
+        "total_weight": _clean(res.total_weight),
+        "parameters": {
+            "standard": standard,
+            "p": p,
+            "speed_kmh": speed_kmh,
+            "detour": detour,
+            "cost_unit": "minutes" if speed_kmh else "metres",
+            "crs": crs,
+        },
+        "solver": res.solver,
+        "build_seconds": round(res.build_seconds, 3),
+        "solve_seconds": round(res.solve_seconds, 3),
+        "stats": {k: int(v) for k, v in sorted(res.stats.items())},
+        "inputs": {
+            "demand": {"path": str(demand_path), "sha256": _sha256(demand_path)},
+            "sites": {"path": str(sites_path), "sha256": _sha256(sites_path)},
+        },
+    }
+
+
+def _write_outputs(
+    out_dir: Path, res: LocateResult, sites: gpd.GeoDataFrame, summary: dict[str, Any]
+) -> None:
+    """Write the three files into a temporary folder beside ``out_dir``, then swap it in."""
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        chosen = set(map(str, res.selected))
+        asg = res.assignment
+        served = asg.dropna(subset=["site_id"]).assign(site_id=lambda f: f["site_id"].astype(str))
+        table = sites[["id"]].copy()
+        table["selected"] = table["id"].isin(chosen)
+        table["x"] = sites.geometry.x.round(3)
+        table["y"] = sites.geometry.y.round(3)
+        table["n_assigned"] = table["id"].map(served.groupby("site_id").size()).fillna(0)
+        table["n_assigned"] = table["n_assigned"].astype(int)
+        table = table.rename(columns={"id": "site_id"}).sort_values("site_id")
+        table.to_csv(tmp / "sites.csv", index=False, float_format="%.3f")
+        picked = sites[sites["id"].isin(chosen)].sort_values("id")
+        picked[["id", "geometry"]].to_crs("EPSG:4326").to_file(
+            tmp / "sites.geojson", driver="GeoJSON"
+        )
+        (tmp / "summary.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        old = None
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            os.replace(out_dir, old / out_dir.name)
+        os.replace(tmp, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
