@@ -25,7 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
+console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
@@ -91,20 +91,89 @@ def validate(
         raise typer.Exit(DataError.exit_code)
 
 
+@app.command()
+def locate(
+    model: Annotated[str, typer.Argument(help="lscp, mclp, pmedian or pcenter.")],
+    demand: Annotated[Path, typer.Option(help="Demand points: CSV (id or demand_id; lon/lat or "
+                                         "x/y with --crs; weight or population) or GeoJSON.")]
+    = Path("data/demand.csv"),
+    sites: Annotated[Path, typer.Option(help="Candidate sites, same formats.")]
+    = Path("data/facilities.csv"),
+    tier: Annotated[list[str] | None, typer.Option(
+        help="Keep only candidate sites of this tier (repeatable), e.g. village_clinic.")] = None,
+    standard: Annotated[float | None, typer.Option(
+        help="Service standard (lscp, mclp): minutes with --speed-kmh, else metres.")] = None,
+    p: Annotated[int | None, typer.Option("--p", help="Number of sites (mclp, pmedian, "
+                                           "pcenter).")] = None,
+    speed_kmh: Annotated[float | None, typer.Option(help="Travel speed; costs become minutes.")]
+    = None,
+    detour: Annotated[float, typer.Option(help="Detour factor on straight lines (>= 1).")] = 1.3,
+    required: Annotated[list[str] | None, typer.Option(help="Site id that must be open "
+                                                       "(repeatable).")] = None,
+    forbidden: Annotated[list[str] | None, typer.Option(help="Site id that must not be used "
+                                                        "(repeatable).")] = None,
+    crs: Annotated[str | None, typer.Option(help="CRS of x/y columns, e.g. EPSG:4544.")] = None,
+    solver: Annotated[str, typer.Option(help="highs or cbc.")] = "highs",
+    time_limit: Annotated[float | None, typer.Option(help="Seconds.")] = None,
+    mip_gap: Annotated[float, typer.Option(help="Relative MIP gap accepted.")] = 0.0,
+    out: Annotated[Path, typer.Option(help="Output folder (replaced as a whole).")]
+    = Path("out/locate"),
+    as_json: JsonOption = False,
+) -> None:
+    """Choose sites: LSCP (fewest to cover all), MCLP (most covered by p), p-median, p-center.
+
+    Example: where would 60 central village clinics cover the most people within 15 minutes by
+    e-bike?  medalloc locate mclp --tier village_clinic --p 60 --standard 15 --speed-kmh 15
+    """
+    from optimizer.locate.cli_support import MODELS, run_locate
+
+    if model not in MODELS:
+        raise typer.BadParameter(f"got {model!r}; use one of {', '.join(MODELS)}",
+                                 param_hint="MODEL")
+    needs = {"lscp": ("standard",), "mclp": ("standard", "p"), "pmedian": ("p",),
+             "pcenter": ("p",)}[model]
+    for name in needs:
+        if {"standard": standard, "p": p}[name] is None:
+            raise typer.BadParameter(f"{model} needs --{name}", param_hint=f"--{name}")
+    summary = guarded(lambda: run_locate(
+        model, demand, sites, out_dir=out, standard=standard, p=p, required=required or (),
+        forbidden=forbidden or (), crs=crs, speed_kmh=speed_kmh, detour=detour, solver=solver,
+        time_limit=time_limit, mip_gap=mip_gap, site_tiers=tier or (),
+    ))
+    if as_json:
+        print_json(summary)
+        return
+    covered = summary.get("covered_weight")
+    total = summary.get("total_weight")
+    share = f", covering {covered:,.0f} of {total:,.0f} ({covered / total:.1%})" if (
+        covered is not None and total) else ""
+    console.print(f"[bold]{model}[/]: {summary['status']}, objective {summary['objective']:,}"
+              f" (bound {summary['best_bound']}, gap {summary['gap']}){share}", highlight=False)
+    console.print(f"  {summary['n_selected']} sites: {' '.join(summary['selected'])}",
+              highlight=False)
+    console.print(f"  build {summary['build_seconds']} s, solve {summary['solve_seconds']} s; "
+              f"written to {out_dir_label(out)}", highlight=False)
+
+
+def out_dir_label(path: Path) -> str:
+    """The output folder as the user named it, with its files."""
+    return f"{path}/ ({', '.join(sorted(p.name for p in path.iterdir()))})"
+
+
 def print_summary(summary: dict[str, Any]) -> None:
     """Print a dataset summary as a short text and a resource table."""
     kinds = ", ".join(f"{n} {k}" for k, n in summary["units_by_kind"].items())
     tiers = ", ".join(f"{n} {k}" for k, n in summary["facilities_by_tier"].items())
-    out.print(f"[bold]{summary['files']['towns']}[/]: OK", highlight=False)
-    out.print(f"  units: {summary['units']} ({kinds})", highlight=False)
-    out.print(f"  population (base year): {summary['population']:,}", highlight=False)
-    out.print(f"  demand points: {summary['demand_points']} "
-              f"(population {summary['demand_population']:,.0f})", highlight=False)
-    out.print(f"  facilities: {summary['facilities']} ({tiers})", highlight=False)
+    console.print(f"[bold]{summary['files']['towns']}[/]: OK", highlight=False)
+    console.print(f"  units: {summary['units']} ({kinds})", highlight=False)
+    console.print(f"  population (base year): {summary['population']:,}", highlight=False)
+    console.print(f"  demand points: {summary['demand_points']} "
+                  f"(population {summary['demand_population']:,.0f})", highlight=False)
+    console.print(f"  facilities: {summary['facilities']} ({tiers})", highlight=False)
     table = Table("resource", "total", "per residents", "rate", box=None, pad_edge=False)
     for name, row in summary["resources"].items():
         table.add_row(name, f"{row['total']:,}", f"per {row['per']:,}", f"{row['rate']:.2f}")
-    out.print(table)
+    console.print(table)
 
 
 def main() -> None:

@@ -43,6 +43,7 @@ from optimizer.locate.result import LocateResult
 __all__ = ["MODELS", "run_locate"]
 
 MODELS = ("lscp", "mclp", "pmedian", "pcenter")
+ID_ALIASES = ("demand_id", "facility_id", "site_id")
 
 
 def run_locate(
@@ -62,6 +63,7 @@ def run_locate(
     time_limit: float | None = None,
     mip_gap: float = 0.0,
     threads: int | None = None,
+    site_tiers: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Run one location model from files and write ``sites.csv``, ``sites.geojson``, summary.
 
@@ -87,6 +89,9 @@ def run_locate(
         Detour factor applied to straight-line distances (1 = none).
     solver, time_limit, mip_gap, threads
         Passed to the kernel.
+    site_tiers : sequence of str
+        Keep only candidate sites whose ``tier`` column is one of these (medalloc's
+        facilities layer); empty keeps all.
 
     Returns
     -------
@@ -116,6 +121,8 @@ def run_locate(
         raise DataError(f"detour: got {detour!r}; give a factor >= 1")
     demand = read_points(Path(demand_path), crs=crs, with_weight=True)
     sites = read_points(Path(sites_path), crs=crs, with_weight=False)
+    if site_tiers:
+        sites = _keep_tiers(sites, site_tiers, sites_path)
     target = demand.crs if demand.crs.is_projected else utm_crs(demand)
     demand, sites = demand.to_crs(target), sites.to_crs(target)
     dxy = np.column_stack([demand.geometry.x, demand.geometry.y])
@@ -155,6 +162,21 @@ def run_locate(
     return summary
 
 
+def _keep_tiers(
+    sites: gpd.GeoDataFrame, tiers: Sequence[str], path: str | Path
+) -> gpd.GeoDataFrame:
+    """Keep the candidate sites whose ``tier`` is one of ``tiers``."""
+    if "tier" not in sites.columns:
+        raise DataError([Problem(str(path), "", "tier", "", "no 'tier' column to filter on",
+                                 "drop --tier, or add the column")])
+    kept = sites[sites["tier"].isin(list(tiers))]
+    if kept.empty:
+        found = ", ".join(sorted(map(str, sites["tier"].unique())))
+        raise DataError([Problem(str(path), "", "tier", ", ".join(tiers),
+                                 "no candidate site has these tiers", f"use one of: {found}")])
+    return kept
+
+
 def utm_crs(points: gpd.GeoDataFrame) -> Any:
     """The WGS84 / UTM zone CRS of the points' mean longitude (and hemisphere)."""
     wgs = points.to_crs("EPSG:4326")
@@ -162,6 +184,16 @@ def utm_crs(points: gpd.GeoDataFrame) -> Any:
     lat = float(wgs.geometry.y.mean())
     zone = min(max(math.floor((lon + 180.0) / 6.0) + 1, 1), 60)
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+
+
+def _apply_aliases(frame: gpd.GeoDataFrame, *, with_weight: bool) -> gpd.GeoDataFrame:
+    """Accept medalloc's own layers, which name ids and weights by role (demand_id, population)."""
+    alias = next((a for a in ID_ALIASES if "id" not in frame.columns and a in frame.columns), None)
+    if alias:
+        frame = frame.rename(columns={alias: "id"})
+    if with_weight and "weight" not in frame.columns and "population" in frame.columns:
+        frame = frame.rename(columns={"population": "weight"})
+    return frame
 
 
 def read_points(path: Path, *, crs: str | None, with_weight: bool) -> gpd.GeoDataFrame:
@@ -175,6 +207,7 @@ def read_points(path: Path, *, crs: str | None, with_weight: bool) -> gpd.GeoDat
         frame = _read_vector(path)
     row_name = "line" if path.suffix.lower() == ".csv" else "feature"
     first = 2 if row_name == "line" else 1
+    frame = _apply_aliases(frame, with_weight=with_weight)
     if "id" not in frame.columns:
         problems.append(
             Problem(
