@@ -36,7 +36,14 @@ if TYPE_CHECKING:
 
     from optimizer.travel import TravelSettings
 
-__all__ = ["RoadNetwork", "build_network", "network_nearest", "network_pairs", "sort_pairs"]
+__all__ = [
+    "RoadNetwork",
+    "build_network",
+    "directed_edges",
+    "network_nearest",
+    "network_pairs",
+    "sort_pairs",
+]
 
 # Dijkstra treats a zero weight like any other, but a tiny floor keeps explicit zeros from
 # being dropped by sparse-matrix clean-ups.
@@ -171,7 +178,7 @@ def build_network(roads: gpd.GeoDataFrame, settings: TravelSettings) -> RoadNetw
     )
 
 
-def _graph(
+def directed_edges(
     network: RoadNetwork, speed_cap_kmh: float, extra_nodes: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return directed, deduplicated edges (u, v, minutes, length_m) and their sorted keys."""
@@ -265,7 +272,7 @@ def network_pairs(
     limit = max_minutes - float(o_snap_min.min()) - float(d_snap_min.min())
     if limit < 0:
         return empty
-    u, v, minutes, length, key = _graph(network, speed_cap_kmh)
+    u, v, minutes, length, key = directed_edges(network, speed_cap_kmh)
     n = network.n_nodes
     graph = csr_matrix((minutes, (u, v)), shape=(n, n))
     sources, source_of = np.unique(d_node, return_inverse=True)
@@ -324,7 +331,7 @@ def network_nearest(
     keep = np.ones(len(order), dtype=bool)
     keep[1:] = d_node[order][1:] != d_node[order][:-1]
     best = order[keep]
-    u, v, minutes, length, _ = _graph(network, speed_cap_kmh, extra_nodes=1)
+    u, v, minutes, length, _ = directed_edges(network, speed_cap_kmh, extra_nodes=1)
     u = np.concatenate([u, np.full(len(best), n)])
     v = np.concatenate([v, d_node[best]])
     minutes = np.concatenate([minutes, np.maximum(d_snap_m[best] / walk_m_per_min, _MIN_MINUTES)])
