@@ -1,0 +1,393 @@
+"""The coverage job: coverage, gaps, service areas and access written atomically to one folder.
+
+Files written to ``out_dir`` (built in a temporary sibling folder, then renamed into place, so an
+existing folder is replaced whole or not at all):
+
+* ``coverage.csv``: per demand point, nearest facility and minutes per tier group and the
+  ``covered_<group>_<threshold>`` flags.
+* ``towns_coverage.csv``: per town, population, covered population and share per group and
+  threshold, and the population-weighted access indices (``<resource>_per_1000``).
+* ``access.csv``: (E)2SFCA access per demand point; ``inequality.csv``: Gini and decile ratio.
+* ``gaps.gpkg``: layers ``uncovered_<group>_<threshold>`` (largest population first) and
+  ``service_areas_<group>`` (one polygon per facility and threshold).
+* ``gaps_map.png`` when ``make_map`` (needs matplotlib), ``summary.json`` and ``summary.txt``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from optimizer.access import (
+    DEFAULT_STEP_WEIGHTS,
+    access_indices,
+    inequality,
+    town_access,
+)
+from optimizer.coverage import (
+    ThresholdsArg,
+    coverage_table,
+    flag_column,
+    gaps,
+    normalise_thresholds,
+    outside_counts,
+    threshold_label,
+    town_coverage,
+)
+from optimizer.errors import ScenarioError
+from optimizer.network import build_network
+from optimizer.service_areas import service_areas, write_layers
+from optimizer.travel import NETWORK, TravelSettings, demand_settings, travel_table
+
+if TYPE_CHECKING:
+    from optimizer.network import RoadNetwork
+
+__all__ = ["CoverageSummary", "OutsideCount", "run_coverage"]
+
+FLOAT_FORMAT = "%.3f"
+
+
+@dataclass(frozen=True)
+class OutsideCount:
+    """Residents and demand points (villages) outside one group's threshold."""
+
+    group: str
+    threshold_minutes: float
+    residents: float
+    villages: int
+    share_residents: float
+
+
+@dataclass(frozen=True)
+class CoverageSummary:
+    """What a coverage run found, for the CLI and the report.
+
+    Attributes
+    ----------
+    out_dir : Path
+        Folder the files were written to.
+    mode : str
+        Travel mode used (straight_line or network).
+    total_residents : float
+        Residents over all demand points.
+    total_villages : int
+        Number of demand points.
+    outside : tuple[OutsideCount, ...]
+        Residents and villages outside every (group, threshold), sorted.
+    towns : pandas.DataFrame
+        The per-town table written to ``towns_coverage.csv``.
+    inequality : pandas.DataFrame
+        Gini and decile ratio per resource across towns.
+    files : tuple[str, ...]
+        Names of the files written.
+    """
+
+    out_dir: Path
+    mode: str
+    total_residents: float
+    total_villages: int
+    outside: tuple[OutsideCount, ...]
+    towns: pd.DataFrame
+    inequality: pd.DataFrame
+    files: tuple[str, ...]
+
+    def outside_of(self, group: str, minutes: float) -> OutsideCount:
+        """Return the count outside ``minutes`` of ``group``; ScenarioError if not computed."""
+        for count in self.outside:
+            if count.group == group and math.isclose(count.threshold_minutes, minutes):
+                return count
+        raise ScenarioError(
+            f"no coverage computed for {group!r} at {threshold_label(minutes)} minutes"
+        )
+
+    def _headline(self, group: str, preferred: float) -> OutsideCount | None:
+        candidates = [c for c in self.outside if c.group == group]
+        for count in candidates:
+            if math.isclose(count.threshold_minutes, preferred):
+                return count
+        return candidates[0] if candidates else None
+
+    @property
+    def outside_primary(self) -> OutsideCount | None:
+        """Outside 15 minutes of primary care (or primary's first threshold if 15 not run)."""
+        return self._headline("primary", 15.0)
+
+    @property
+    def outside_referral(self) -> OutsideCount | None:
+        """Outside 30 minutes of the referral tier (or its first threshold if 30 not run)."""
+        return self._headline("referral", 30.0)
+
+    def to_text(self) -> str:
+        """Return a plain-text summary for the terminal."""
+        lines = [
+            f"Coverage ({self.mode}): {self.total_residents:,.0f} residents in "
+            f"{self.total_villages} demand points",
+        ]
+        for count in self.outside:
+            lines.append(
+                f"  outside {threshold_label(count.threshold_minutes)} min of {count.group}: "
+                f"{count.residents:,.0f} residents ({count.share_residents:.1%}) in "
+                f"{count.villages} villages"
+            )
+        for row in self.inequality.itertuples(index=False):
+            lines.append(
+                f"  {row.resource} access across towns: Gini {row.gini:.3f}, "
+                f"best/worst decile {row.decile_ratio:.2f}"
+            )
+        lines.append(f"Files in {self.out_dir}: {', '.join(self.files)}")
+        return "\n".join(lines)
+
+
+def run_coverage(
+    towns: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    settings: TravelSettings,
+    tier_groups: Mapping[str, Iterable[str]],
+    thresholds: ThresholdsArg,
+    out_dir: Path,
+    roads: gpd.GeoDataFrame | None = None,
+    make_map: bool = True,
+    *,
+    resources: Sequence[str] = ("beds", "doctors"),
+    step_weights: Mapping[float, float] = DEFAULT_STEP_WEIGHTS,
+) -> CoverageSummary:
+    """Compute coverage, gaps, service areas and access, and write them to ``out_dir``.
+
+    Parameters
+    ----------
+    towns, demand, facilities : geopandas.GeoDataFrame
+        Validated layers (WGS84 as loaded).
+    settings : TravelSettings
+        Travel settings (mode, CRS, speeds, travel mode per purpose).
+    tier_groups : Mapping[str, Iterable[str]]
+        Group name -> tiers, e.g. :data:`optimizer.coverage.DEFAULT_TIER_GROUPS`.
+    thresholds : Mapping[str, float | Sequence[float]]
+        Group name -> minutes, e.g. ``{"primary": [15, 30], "referral": 30}``.
+    out_dir : Path
+        Output folder; replaced atomically if it exists.
+    roads : geopandas.GeoDataFrame, optional
+        Road lines, required when ``settings.mode == "network"``.
+    make_map : bool
+        Also draw ``gaps_map.png`` (needs matplotlib).
+    resources : Sequence[str]
+        Facility columns to compute (E)2SFCA access for.
+    step_weights : Mapping[float, float]
+        E2SFCA steps, minutes -> weight (``{30: 1.0}`` gives plain 2SFCA).
+
+    Returns
+    -------
+    CoverageSummary
+        Counts outside each threshold, the town table and the inequality table.
+    """
+    limits = normalise_thresholds(tier_groups, thresholds)
+    if settings.mode == NETWORK and roads is None:
+        raise ScenarioError(
+            "travel mode is 'network' but no roads were given; supply a road layer or set "
+            "mode = 'straight_line'"
+        )
+    network = build_network(roads, settings) if settings.mode == NETWORK and roads is not None \
+        else None
+    coverage = coverage_table(
+        demand, facilities, towns, settings=settings, tier_groups=tier_groups,
+        thresholds=limits, network=network,
+    )
+    access, access_by_town, unequal = _access(
+        demand, facilities, towns, settings, network, resources, step_weights
+    )
+    towns_table = town_coverage(coverage, towns, limits).merge(
+        access_by_town, on="town_code", how="left"
+    )
+    layers = _gap_layers(coverage, demand, facilities, towns, settings, tier_groups, limits,
+                         network)
+    counts = outside_counts(coverage, limits)
+    outside = tuple(
+        OutsideCount(str(r["group"]), float(r["threshold_minutes"]), float(r["residents"]),
+                     int(r["villages"]), float(r["share_residents"]))
+        for r in counts.to_dict("records")
+    )
+    files = ["coverage.csv", "towns_coverage.csv", "access.csv", "inequality.csv",
+             "gaps.gpkg", "summary.json", "summary.txt"]
+    if make_map:
+        files.append("gaps_map.png")
+    summary = CoverageSummary(
+        out_dir=Path(out_dir),
+        mode=settings.mode,
+        total_residents=float(coverage["population"].sum()),
+        total_villages=len(coverage),
+        outside=outside,
+        towns=towns_table,
+        inequality=unequal,
+        files=tuple(sorted(files)),
+    )
+
+    def build(folder: Path) -> None:
+        coverage.to_csv(folder / "coverage.csv", index=False, float_format=FLOAT_FORMAT)
+        towns_table.to_csv(folder / "towns_coverage.csv", index=False,
+                           float_format=FLOAT_FORMAT)
+        access.to_csv(folder / "access.csv", index=False, float_format=FLOAT_FORMAT)
+        unequal.to_csv(folder / "inequality.csv", index=False, float_format=FLOAT_FORMAT)
+        write_layers(layers, folder / "gaps.gpkg")
+        (folder / "summary.json").write_text(
+            json.dumps(_summary_json(summary, settings, limits), indent=2, sort_keys=True,
+                       ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        (folder / "summary.txt").write_text(summary.to_text() + "\n", encoding="utf-8")
+        if make_map:
+            _write_map(folder / "gaps_map.png", towns, coverage, demand, limits)
+
+    _write_atomically(Path(out_dir), build)
+    return summary
+
+
+def _access(
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    towns: pd.DataFrame,
+    settings: TravelSettings,
+    network: RoadNetwork | None,
+    resources: Sequence[str],
+    step_weights: Mapping[float, float],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    reach = max(float(b) for b in step_weights)
+    table = travel_table(
+        demand, facilities, settings=settings, travel_mode=settings.travel_mode_for("access"),
+        max_minutes=reach, origin_setting=demand_settings(demand, towns), network=network,
+    )
+    access = access_indices(table, demand, facilities, resources=resources,
+                            step_weights=step_weights)
+    by_town = town_access(access, resources)
+    population = access.groupby("town_code")["population"].sum()
+    return access, by_town, inequality(by_town, population, resources)
+
+
+def _gap_layers(
+    coverage: pd.DataFrame,
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    towns: pd.DataFrame,
+    settings: TravelSettings,
+    tier_groups: Mapping[str, Iterable[str]],
+    limits: Mapping[str, Sequence[float]],
+    network: RoadNetwork | None,
+) -> dict[str, gpd.GeoDataFrame]:
+    geometry = gpd.GeoSeries(demand.geometry.to_numpy(), crs=demand.crs,
+                             index=demand["demand_id"].astype(str).to_numpy()).to_crs("EPSG:4326")
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    for group in sorted(limits):
+        for limit in limits[group]:
+            uncovered = gaps(coverage, group, limit)
+            keep = [c for c in uncovered.columns if not c.startswith("covered_")]
+            layers[f"uncovered_{group}_{threshold_label(limit)}"] = gpd.GeoDataFrame(
+                uncovered[keep].reset_index(drop=True),
+                geometry=geometry.loc[uncovered["demand_id"]].to_numpy(),
+                crs="EPSG:4326",
+            )
+        tiers = {tier_groups[group]} if isinstance(tier_groups[group], str) \
+            else set(tier_groups[group])
+        members = facilities[facilities["tier"].astype(str).isin(tiers).to_numpy()]
+        layers[f"service_areas_{group}"] = service_areas(
+            members, towns, settings=settings, travel_mode=settings.travel_mode_for(group),
+            thresholds=limits[group], network=network,
+        )
+    return layers
+
+
+def _summary_json(
+    summary: CoverageSummary, settings: TravelSettings, limits: Mapping[str, Sequence[float]]
+) -> dict[str, Any]:
+    def clean(value: float) -> float | None:
+        return round(value, 6) if math.isfinite(value) else None
+
+    return {
+        "mode": summary.mode,
+        "settings": settings.to_dict(),
+        "thresholds": {g: list(v) for g, v in limits.items()},
+        "total_residents": clean(summary.total_residents),
+        "total_villages": summary.total_villages,
+        "outside": [
+            {"group": c.group, "threshold_minutes": c.threshold_minutes,
+             "residents": clean(c.residents), "villages": c.villages,
+             "share_residents": clean(c.share_residents)}
+            for c in summary.outside
+        ],
+        "inequality": [
+            {"resource": str(r["resource"]), "gini": clean(float(r["gini"])),
+             "decile_ratio": clean(float(r["decile_ratio"]))}
+            for r in summary.inequality.to_dict("records")
+        ],
+    }
+
+
+def _write_map(
+    path: Path,
+    towns: gpd.GeoDataFrame,
+    coverage: pd.DataFrame,
+    demand: gpd.GeoDataFrame,
+    limits: Mapping[str, Sequence[float]],
+) -> None:
+    """Draw, per tier group at its first threshold, covered and uncovered demand points."""
+    import matplotlib  # noqa: PLC0415 - optional extra, imported only when a map is asked for
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415 - see above
+
+    groups = sorted(limits)
+    points = demand.to_crs("EPSG:4326").set_index(demand["demand_id"].astype(str).to_numpy())
+    ordered = points.loc[coverage["demand_id"]]
+    x, y = ordered.geometry.x.to_numpy(), ordered.geometry.y.to_numpy()
+    size = 4 + 60 * np.sqrt(coverage["population"].to_numpy() / max(
+        float(coverage["population"].max()), 1.0))
+    fig, axes = plt.subplots(1, len(groups), figsize=(6 * len(groups), 6), squeeze=False)
+    try:
+        for ax, group in zip(axes[0], groups, strict=True):
+            limit = limits[group][0]
+            covered = coverage[flag_column(group, limit)].to_numpy(dtype=bool)
+            towns.to_crs("EPSG:4326").boundary.plot(ax=ax, color="0.6", linewidth=0.5)
+            ax.scatter(x[covered], y[covered], s=4, color="0.7", label="covered")
+            ax.scatter(x[~covered], y[~covered], s=size[~covered], color="tab:red", alpha=0.7,
+                       label="outside")
+            ax.set_title(f"Outside {threshold_label(limit)} min of {group} care")
+            ax.set_aspect("equal")
+            ax.legend(loc="lower left")
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+
+
+def _write_atomically(out_dir: Path, build: Callable[[Path], None]) -> None:
+    """Build the output in a temporary sibling folder, then swap it in whole."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ScenarioError(f"output path {out_dir} exists and is not a folder; choose another")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        build(tmp)
+        tmp.chmod(0o755)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if not out_dir.exists():
+        tmp.rename(out_dir)
+        return
+    old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex}"
+    out_dir.rename(old)
+    try:
+        tmp.rename(out_dir)
+    except BaseException:
+        old.rename(out_dir)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
