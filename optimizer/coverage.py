@@ -113,6 +113,12 @@ def normalise_thresholds(
                     "of minutes"
                 )
         out[group] = tuple(sorted({float(v) for v in values}))
+        labels = [threshold_label(v) for v in out[group]]
+        if len(set(labels)) != len(labels):
+            raise ScenarioError(
+                f"thresholds {list(out[group])} of tier group {group!r} are too close to tell "
+                "apart in column names; round them"
+            )
     return out
 
 
