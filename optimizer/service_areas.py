@@ -5,11 +5,11 @@
   town's kind). A demand point in the circle with the same setting is exactly the point the
   travel table counts as covered.
 * Network mode: the union, over the road nodes the facility reaches within ``T``, of discs of
-  radius ``remaining minutes * snap_walk_kmh``: the ground from which a walker reaches a reached
-  node in time. It matches the snapping model of :mod:`optimizer.network` (a point is covered
-  when the walk to its road node plus the drive fits in T) and needs no hull heuristics; it is
-  drawn around every reached node, so it may slightly overstate reach for points whose own
-  nearest node is a different one.
+  radius ``remaining minutes * snap_walk_kmh`` clipped to the node's Voronoi cell. A point snaps
+  to its nearest node (:mod:`optimizer.network`), i.e. to the node whose Voronoi cell holds it,
+  and is covered when the walk to that node plus the drive fits in ``T``; so the polygon is
+  exactly the covered ground of the travel model, and a walking disc never jumps a river to
+  ground whose nearest road is on the other bank. No hull heuristics are involved.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def isochrones(
     n = network.n_nodes
     graph = csr_matrix((minutes, (u, v)), shape=(n, n))
     top = max(thresholds)
+    cells = _voronoi_cells(network.node_xy, margin_m=top * walk_m_per_min)
     out: list[list[BaseGeometry]] = []
     for f in range(len(facility_xy)):
         start = top - float(snap_min[f])
@@ -74,9 +75,22 @@ def isochrones(
                 remaining[reached] * walk_m_per_min,
                 quad_segs=quad_segs,
             )
+            if cells is not None:
+                discs = shapely.intersection(discs, cells[reached])
             row.append(shapely.union_all(discs) if len(discs) else shapely.Polygon())
         out.append(row)
     return out
+
+
+def _voronoi_cells(node_xy: np.ndarray, margin_m: float) -> np.ndarray | None:
+    """Return the Voronoi cell of every node, in node order (None with fewer than 2 nodes)."""
+    if len(node_xy) < 2:
+        return None
+    extent = shapely.buffer(shapely.box(*node_xy.min(axis=0), *node_xy.max(axis=0)),
+                            margin_m + 1.0)
+    cells = shapely.voronoi_polygons(shapely.multipoints(node_xy), extend_to=extent,
+                                     ordered=True)
+    return np.asarray(shapely.get_parts(cells), dtype=object)
 
 
 def service_areas(

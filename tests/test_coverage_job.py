@@ -13,7 +13,7 @@ from test_coverage import make_demand, make_facilities, make_towns
 from optimizer import coverage_job
 from optimizer.coverage import DEFAULT_TIER_GROUPS
 from optimizer.coverage_job import run_coverage
-from optimizer.errors import ScenarioError
+from optimizer.errors import MedallocWarning, ScenarioError
 from optimizer.travel import TravelSettings
 
 THRESHOLDS = {"primary": [15, 30], "referral": 30}
@@ -113,3 +113,22 @@ def test_summary_rejects_a_threshold_not_run(tmp_path: Path) -> None:
     summary = run(tmp_path / "coverage")
     with pytest.raises(ScenarioError, match="'referral' at 60 minutes"):
         summary.outside_of("referral", 60)
+
+
+def test_network_mode_runs_on_the_river_roads(tmp_path: Path) -> None:
+    roads = gpd.read_file(Path(__file__).parent / "data" / "roads_river.geojson")
+    settings = TravelSettings(mode="network")
+    # d3 (x = 20 km) lies 10 km beyond the road ends: a warning, not a failure.
+    with pytest.warns(MedallocWarning, match="from any road"):
+        summary = run_coverage(make_towns(), make_demand(), make_facilities(), settings,
+                               DEFAULT_TIER_GROUPS, THRESHOLDS, tmp_path / "net", roads=roads,
+                               make_map=False)
+    assert summary.mode == "network"
+    coverage = pd.read_csv(tmp_path / "net" / "coverage.csv")
+    # d2 (6 000, 0) and thc2 (6 000, 2 000) both snap to the north-road node (6 000, 100): walks
+    # of 100 m and 1 900 m at 75 m/min = 26.667 min; inside 30 min, outside 15.
+    assert coverage["nearest_primary_minutes"].iloc[1] == pytest.approx(26.6667, abs=1e-3)
+    assert list(coverage["covered_primary_15"])[1:] == [False, False]
+    assert list(coverage["covered_primary_30"])[1:] == [True, False]
+    # d3's walk alone is 10 km at 75 m/min = 133 min.
+    assert coverage["nearest_primary_minutes"].iloc[2] > 130
