@@ -392,19 +392,38 @@ def straight_line_pairs(
     if len(origin_xy) == 0 or len(destination_xy) == 0:
         return empty
     speed_m_per_min = np.asarray(origin_speed_kmh, dtype=np.float64) * 1000.0 / 60.0
-    radius_m = max_minutes * float(speed_m_per_min.max()) / detour_factor
-    pairs = cKDTree(origin_xy).sparse_distance_matrix(
-        cKDTree(destination_xy), radius_m, output_type="ndarray"
+    destination_tree = cKDTree(destination_xy)
+    speeds = np.unique(speed_m_per_min)
+    # One radius query per distinct speed (urban, rural) keeps the candidate set tight; with
+    # many distinct speeds, one query at the fastest speed and a filter.
+    per_speed = len(speeds) <= 8
+    groups = (
+        [(np.flatnonzero(speed_m_per_min == s), float(s)) for s in speeds]
+        if per_speed
+        else [(np.arange(len(origin_xy)), float(speeds.max()))]
     )
-    i = pairs["i"].astype(np.int64)
-    j = pairs["j"].astype(np.int64)
-    distance_m = pairs["v"] * detour_factor
-    minutes = distance_m / speed_m_per_min[i]
-    keep = minutes <= max_minutes
-    i, j, distance_m, minutes = i[keep], j[keep], distance_m[keep], minutes[keep]
+    parts_i, parts_j, parts_d, parts_m = [], [], [], []
+    for rows, speed in groups:
+        radius_m = max_minutes * speed / detour_factor
+        pairs = cKDTree(origin_xy[rows]).sparse_distance_matrix(
+            destination_tree, radius_m, output_type="ndarray"
+        )
+        i = rows[pairs["i"]]
+        distance_m = pairs["v"] * detour_factor
+        minutes = distance_m / (speed if per_speed else speed_m_per_min[i])
+        j = pairs["j"]
+        keep = minutes <= max_minutes
+        if not keep.all():
+            i, j, distance_m, minutes = i[keep], j[keep], distance_m[keep], minutes[keep]
+        parts_i.append(i)
+        parts_j.append(j)
+        parts_d.append(distance_m)
+        parts_m.append(minutes)
+    i = np.concatenate(parts_i).astype(np.int64, copy=False)
+    j = np.concatenate(parts_j).astype(np.int64, copy=False)
+    distance_m, minutes = np.concatenate(parts_d), np.concatenate(parts_m)
     pos = sort_pairs(i, j, len(origin_xy), len(destination_xy))
     return i[pos], j[pos], distance_m[pos], minutes[pos]
-
 
 
 def _prepare(
