@@ -12,6 +12,7 @@ from optimizer.errors import DataError, ScenarioError
 from optimizer.travel import (
     TravelSettings,
     demand_settings,
+    facility_settings,
     nearest_table,
     point_xy,
     straight_line_pairs,
@@ -191,3 +192,18 @@ def test_table_is_sorted_by_ids_not_positions() -> None:
     keys = list(zip(table["origin_id"], table["destination_id"], strict=True))
     assert keys == sorted(keys)
     assert len(keys) == 6
+
+
+def test_facility_to_facility_table_for_referral() -> None:
+    towns = TOWNS
+    facilities = layer(["thc", "hosp"], [(0, 0), (0, 8000)], "facility_id",
+                       town_code=["500118101", "500118001"], tier=["township_health_centre",
+                                                               "secondary_hospital"])
+    hospitals = facilities[facilities["tier"] == "secondary_hospital"]
+    table = travel_table(facilities, hospitals, settings=TravelSettings(),
+                         travel_mode="motorised", max_minutes=30, origin_id="facility_id",
+                         origin_setting=facility_settings(facilities, towns))
+    # hosp -> hosp 0 min; thc (rural, 40 km/h) -> hosp 8 000 * 1.3 / 666.67 = 15.6 min
+    assert list(zip(table["origin_id"], table["destination_id"], strict=True)) == [
+        ("hosp", "hosp"), ("thc", "hosp")]
+    assert table["minutes"].to_numpy() == pytest.approx([0.0, 15.6], abs=1e-4)
