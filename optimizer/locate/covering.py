@@ -25,6 +25,9 @@ sites that are a point's only cover are fixed open, repeatedly. The MCLP is solv
 ``sum_j y_j <= p`` in place of (7), which has the same optimum once dominated sites are gone (an
 extra site never lowers coverage); the chosen set is then padded to exactly ``p`` sites. A greedy
 solution is the MIP start; when it covers all coverable weight it is optimal and no solver runs.
+Otherwise the trivial bound (all coverable weight) is tested exactly before the MIP: it is met
+iff the coverable rows have a set cover of at most ``p`` sites, a small LSCP feasibility problem
+after the LSCP reductions (a cover found this way is optimal, with no MCLP MIP at all).
 """
 
 from __future__ import annotations
@@ -43,12 +46,13 @@ from optimizer.locate._common import (
     check_count,
     check_standard,
     greedy_cover,
+    remaining_time,
     result,
     solver_options,
 )
 from optimizer.locate._solve import MipModel, SolverOptions, solve_mip
 from optimizer.locate.costs import LONG_COLUMNS, CostInput, prepare_costs
-from optimizer.locate.reduce import dominated_columns, merge_rows
+from optimizer.locate.reduce import dominated_columns, dominated_rows, merge_rows
 from optimizer.locate.result import LocateResult, SolveStatus
 
 __all__ = ["lscp", "mclp"]
@@ -93,7 +97,7 @@ def reduce_set_cover(
     stats["rows_merged"] = a.shape[0]
     alive = np.setdiff1d(np.arange(cov.shape[1]), np.asarray(sorted(fixed_set), dtype=np.int64))
     a = a[:, alive].tocsr()
-    n_dominated = n_essential = 0
+    n_dominated = n_essential = n_row_dominated = 0
     for _ in range(20):
         changed = False
         if a.shape[0] == 0:
@@ -118,6 +122,11 @@ def reduce_set_cover(
             alive = alive[~dom]
             a, _, _ = merge_rows(a, np.ones(a.shape[0]))
             changed = True
+        row_dom = dominated_rows(a)
+        if row_dom.any():
+            n_row_dominated += int(row_dom.sum())
+            a = a[~row_dom].tocsr()
+            changed = True
         if not changed:
             break
     if a.shape[0] == 0:
@@ -126,6 +135,7 @@ def reduce_set_cover(
     stats.update(
         essential=n_essential,
         dominated=n_dominated,
+        row_dominated=n_row_dominated,
         model_rows=a.shape[0],
         model_cols=a.shape[1],
         model_nnz=int(a.nnz),
@@ -360,33 +370,10 @@ def mclp(
     a = a[:, ~dom].tocsr()
     alive = alive[~dom]
     q = p - len(req)
-    total_left = float(wr.sum())
     greedy = greedy_cover(a.tocsc(), wr, q) if q > 0 and a.shape[0] else np.zeros(0, np.int64)
-    greedy_cov = float(wr[_covered_rows(a, greedy)].sum()) if len(greedy) else 0.0
-    build = time.perf_counter() - t0
-    seconds = 0.0
-    if q == 0 or a.shape[0] == 0 or greedy_cov >= total_left:
-        # Everything coverable is covered: the trivial bound is met.
-        chosen = greedy
-        status, bound = SolveStatus.OPTIMAL, constant + total_left
-        stats.update(model_rows=0, model_cols=0, model_nnz=0)
-    else:
-        model = _mclp_model(a, wr, q, greedy)
-        stats.update(
-            model_rows=model.a_matrix.shape[0],
-            model_cols=model.a_matrix.shape[1],
-            model_nnz=int(model.a_matrix.nnz),
-        )
-        out = solve_mip(model, options)
-        seconds = out.seconds
-        if out.x is None:
-            raise SolverError(
-                f"MCLP: {solver} returned no solution ({out.raw_status}); raise time_limit"
-            )
-        chosen = np.flatnonzero(out.x[: a.shape[1]] > 0.5).astype(np.int64)
-        status, bound = out.status, constant + out.bound
-        if float(wr[_covered_rows(a, chosen)].sum()) < greedy_cov:
-            chosen = greedy  # a time-limited incumbent worse than the start: keep the start
+    status, chosen, bound, seconds = _solve_reduced_mclp(a, wr, q, greedy, options, stats)
+    build = time.perf_counter() - t0 - seconds  # reductions and tests, not solver time
+    bound += constant
     selected = _pad(np.concatenate([req, alive[chosen]]), p, data.m)
     _, cost = data.nearest_open(selected)
     objective = float(w[cost <= s].sum())
@@ -403,6 +390,74 @@ def mclp(
         standard=s,
         stats=stats,
     )
+
+
+def _solve_reduced_mclp(
+    a: sp.csr_matrix,
+    wr: FloatArray,
+    q: int,
+    greedy: IntArray,
+    options: SolverOptions,
+    stats: dict[str, int],
+) -> tuple[SolveStatus, IntArray, float, float]:
+    """Best ``q`` columns of the reduced MCLP: status, columns, bound and solver seconds."""
+    total_left = float(wr.sum())
+    greedy_cov = float(wr[_covered_rows(a, greedy)].sum()) if len(greedy) else 0.0
+    seconds = 0.0
+    if q > 0 and a.shape[0] and greedy_cov < total_left:
+        # The trivial bound (all coverable weight) is met iff the rows have a set cover of at
+        # most q sites: an exact LSCP test, cheap after its reductions, that spares the MIP.
+        full_cover, seconds = _cover_within(a, q, options)
+        stats["cover_test"] = 1 if full_cover is not None else 0
+        if full_cover is not None:
+            greedy, greedy_cov = full_cover, total_left
+    if q == 0 or a.shape[0] == 0 or greedy_cov >= total_left:
+        # Everything coverable is covered: the trivial bound is met.
+        stats.update(model_rows=0, model_cols=0, model_nnz=0)
+        return SolveStatus.OPTIMAL, greedy, total_left, seconds
+    model = _mclp_model(a, wr, q, greedy)
+    stats.update(
+        model_rows=model.a_matrix.shape[0],
+        model_cols=model.a_matrix.shape[1],
+        model_nnz=int(model.a_matrix.nnz),
+    )
+    out = solve_mip(model, remaining_time(options, seconds))
+    seconds += out.seconds
+    if out.x is None:
+        raise SolverError(
+            f"MCLP: {options.solver} returned no solution ({out.raw_status}); raise time_limit"
+        )
+    chosen = np.flatnonzero(out.x[: a.shape[1]] > 0.5).astype(np.int64)
+    if float(wr[_covered_rows(a, chosen)].sum()) < greedy_cov:
+        chosen = greedy  # a time-limited incumbent worse than the start: keep the start
+    return out.status, chosen, out.bound, seconds
+
+
+# The cover test is a shortcut: it gets at most this share of the time limit (and this many
+# seconds without one) before the MCLP MIP takes over.
+_COVER_TEST_SHARE = 0.25
+_COVER_TEST_SECONDS = 10.0
+
+
+def _cover_within(
+    a: sp.csr_matrix, q: int, options: SolverOptions
+) -> tuple[IntArray | None, float]:
+    """Columns covering every row of ``a`` with at most ``q`` of them, or None if there are none.
+
+    None also when the test was stopped by its time cap (then nothing is concluded). Returns the
+    columns and the solver seconds spent.
+    """
+    red, alive, fixed, _ = reduce_set_cover(a, np.zeros(0, dtype=np.int64))
+    if len(fixed) > q:
+        return None, 0.0
+    cap = _COVER_TEST_SECONDS
+    if options.time_limit is not None:
+        cap = min(cap, _COVER_TEST_SHARE * options.time_limit)
+    test = SolverOptions(options.solver, cap, 0.0, options.threads)
+    status, chosen, _, seconds, _ = solve_set_cover(red, test, max_sites=q - len(fixed))
+    if status is not SolveStatus.OPTIMAL:
+        return None, seconds
+    return np.unique(np.concatenate([fixed, alive[chosen]])).astype(np.int64), seconds
 
 
 def _pad(selected: IntArray, p: int, m: int) -> IntArray:

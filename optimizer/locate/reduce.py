@@ -10,6 +10,8 @@ All operate on a 0/1 coverage matrix ``A`` (rows = demand points, columns = cand
   solution using ``j`` stays feasible and no worse with ``j`` swapped for ``k`` (or dropped when
   ``k`` is already open), so dropping ``j`` keeps the optimum.
 * Essential sites (LSCP): a row covered by a single site forces that site open.
+* Row dominance (LSCP and every "cover all rows" test): a row whose covering set contains
+  another row's set is covered whenever that row is, so it can be dropped.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["dominated_columns", "merge_rows"]
+__all__ = ["dominated_columns", "dominated_rows", "merge_rows"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -27,6 +29,8 @@ BoolArray = npt.NDArray[np.bool_]
 # Above these sizes the pairwise site comparison costs more than it saves.
 _MAX_SPARSE_PRODUCT = 4e8  # sum over rows of (row length)^2
 _MAX_DENSE_PRODUCT = 2e10  # rows * columns^2
+_MAX_ROW_PRODUCT = 3e9  # rows^2 * columns for the row comparison
+_ROW_BLOCK_CELLS = 4_000_000  # rows x rows cells per block of the row comparison
 
 
 def merge_rows(
@@ -121,4 +125,40 @@ def dominated_columns(cov: sp.csr_matrix, protected: BoolArray | None = None) ->
         out &= ~protected
     if out.all():  # never drop every column: keep the largest
         out[int(np.argmax(size))] = False
+    return out
+
+
+def dominated_rows(cov: sp.csr_matrix) -> BoolArray:
+    """Rows whose covering set strictly contains another row's (redundant in a set cover).
+
+    Parameters
+    ----------
+    cov : scipy.sparse.csr_matrix
+        0/1 coverage matrix with non-empty rows (merge identical rows first: identical rows
+        are never reported here).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for each row that is covered whenever some other row is. When the comparison
+        would be too expensive, nothing is reported (the reduction is optional).
+    """
+    cov = cov.tocsr()
+    n, m = cov.shape
+    out = np.zeros(n, dtype=bool)
+    if n <= 1 or float(n) * n * max(m, 1) > _MAX_ROW_PRODUCT:
+        return out
+    size = np.diff(cov.indptr)
+    dense = cov.astype(np.float32).toarray()
+    dense_t = np.ascontiguousarray(dense.T)
+    step = max(1, _ROW_BLOCK_CELLS // n)
+    for a in range(0, n, step):
+        b = min(a + step, n)
+        # inter[k, i] = |row a+k ∩ row i|; row i contains row a+k when that equals |row a+k|
+        inter = dense[a:b] @ dense_t
+        sub = np.rint(inter).astype(np.int64) == size[a:b, None]
+        # strictly larger only: of two identical rows neither is dropped here (merge_rows
+        # handles those), and every dropped row keeps a smaller witness, down to a kept one
+        sub &= size[None, :] > size[a:b, None]
+        out |= sub.any(axis=0)
     return out
