@@ -1,14 +1,18 @@
 """Scenario files (TOML): read, validate against the schema, and resolve their data paths.
 
-A scenario is explicit data: which dataset, which travel assumptions, which coverage standards.
-Unknown keys are rejected with the key's name, where it is and the keys allowed there, so a typo
-never silently falls back to a default.
+A scenario is explicit data: which dataset, which travel assumptions, which coverage standards,
+and for the allocation model the plan years, population growth, policy ratios, standards,
+counts, change limits, costs, objectives and solver options (the sections are defined in
+:mod:`optimizer.model.sections`). Unknown keys are rejected with the key's name, where it is and
+the keys allowed there, so a typo never silently falls back to a default.
 """
 
 from __future__ import annotations
 
 import difflib
 import tomllib
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,22 @@ from pydantic import (
 )
 
 from optimizer.errors import ScenarioError
+from optimizer.model.sections import (
+    CapacitySection,
+    ChangeLimit,
+    CostsSection,
+    CountyHiredSection,
+    CvcSection,
+    ExplainSection,
+    ObjectiveSection,
+    PlanSection,
+    PolicyRates,
+    PopulationSection,
+    RatioRule,
+    ServiceSection,
+    SolverSection,
+    SubCentreSection,
+)
 from optimizer.schema import TIERS
 
 __all__ = ["AccessSection", "CoverageSection", "DataSection", "Scenario", "load_scenario"]
@@ -111,6 +131,20 @@ class Scenario(_Strict):
         default_factory=dict, description="travel settings, see optimizer.travel.TravelSettings"
     )
     coverage: CoverageSection = Field(default_factory=CoverageSection)
+    population: PopulationSection = Field(default_factory=PopulationSection)
+    plan: PlanSection | None = None
+    policy: dict[str, PolicyRates] = Field(default_factory=dict)
+    ratios: list[RatioRule] = Field(default_factory=list)
+    sub_centres: SubCentreSection | None = None
+    central_village_clinics: CvcSection | None = None
+    change_limits: dict[str, ChangeLimit] = Field(default_factory=dict)
+    costs: CostsSection = Field(default_factory=CostsSection)
+    county_hired: CountyHiredSection | None = None
+    services: dict[str, ServiceSection] = Field(default_factory=dict)
+    capacity: CapacitySection | None = None
+    objective: ObjectiveSection = Field(default_factory=ObjectiveSection)
+    solver: SolverSection = Field(default_factory=SolverSection)
+    explain: ExplainSection = Field(default_factory=ExplainSection)
     source: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
@@ -124,16 +158,74 @@ class Scenario(_Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _years_are_plan_years(self) -> Scenario:
+        """Every year a policy number names is a plan year; objectives name known services."""
+        problems = _year_problems(self)
+        for name in self.objective.order:
+            service = name.removeprefix("coverage:")
+            if name.startswith("coverage:") and service not in self.services:
+                problems.append(
+                    f"[objective] order names 'coverage:{service}' but [services] defines "
+                    f"{sorted(self.services) or 'none'}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _year_problems(scenario: Scenario) -> list[str]:
+    """Years used in policy tables that are not plan years (or any year, without a plan)."""
+    plan_years = set(scenario.plan.years) if scenario.plan else set()
+    used: list[tuple[str, int]] = []
+    for resource, rates in scenario.policy.items():
+        for key in ("max", "min", "town_max", "town_min"):
+            used += [(f"policy.{resource}.{key}", y) for y in getattr(rates, key)]
+    for i, rule in enumerate(scenario.ratios):
+        used += [(f"ratios[{i}].years", y) for y in rule.years or []]
+    if scenario.central_village_clinics:
+        cvc = scenario.central_village_clinics
+        for key in ("count", "min_count", "max_count"):
+            used += [(f"central_village_clinics.{key}", y) for y in getattr(cvc, key)]
+    if scenario.sub_centres and scenario.sub_centres.from_year is not None:
+        used.append(("sub_centres.from_year", scenario.sub_centres.from_year))
+    bad = [f"{where} = {year}" for where, year in used if year not in plan_years]
+    if not bad:
+        return []
+    allowed = sorted(plan_years) if plan_years else "none: add [plan] years"
+    return [f"year(s) not among the plan years ({', '.join(bad)}); plan years: {allowed}"]
+
+
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model inside ``X | None`` or ``list[X]``/``dict[str, X]`` element types."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if arg is not type(None):
+                return _model_of(arg)
+    return annotation
+
 
 def _allowed_keys(model: type[BaseModel], location: tuple[str | int, ...]) -> list[str]:
-    """The keys allowed at ``location`` (the path of an unknown key) in the schema."""
+    """The keys allowed at ``location`` (the path of an unknown key) in the schema.
+
+    Walks nested models, ``list[Model]`` (an index in the path) and ``dict[str, Model]`` (a
+    free key in the path, such as the resource in ``policy.beds``).
+    """
     current: Any = model
-    for part in location[:-1]:
-        field = getattr(current, "model_fields", {}).get(part)
+    parts = list(location[:-1])
+    while parts:
+        current = _model_of(current)
+        origin = typing.get_origin(current)
+        if origin in (list, dict):
+            current = typing.get_args(current)[-1]
+            parts.pop(0)
+            continue
+        field = getattr(current, "model_fields", {}).get(parts.pop(0))
         if field is None:
             return []
         current = field.annotation
-    return sorted(getattr(current, "model_fields", {}))
+    return sorted(getattr(_model_of(current), "model_fields", {}))
 
 
 def _describe(error: dict[str, Any], path: Path) -> str:

@@ -1,0 +1,80 @@
+"""The model's objectives (coverage, travel, unmet, worst town, cost, changes) and the budget.
+
+``cost`` = Σ_s c_sub·open_sub[s] + Σ_c c_cvc·open_cvc[c,T] + Σ_{j,r,t} a_r·increase[j,r,t]
++ Σ_t Δt·Σ_r y_r·(Σ_j L(j,r,t) - Σ_j b[j,r]): one-off costs of upgrades and of every unit added
+(a bed built, a post recruited), plus the yearly cost of the change in posts over each period's
+years (negative when posts are cut). Money is in ``[costs] unit``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulp
+
+from optimizer.errors import ScenarioError
+from optimizer.model.policy_rows import add_row
+from optimizer.model.problem import AllocationModel
+
+__all__ = ["SENSES", "budget", "cost", "objective"]
+
+# Direction of each objective; "coverage:<service>" is maximised.
+SENSES = {"travel": "min", "unmet": "min", "worst_town": "min", "cost": "min", "changes": "min"}
+
+
+def cost(model: AllocationModel) -> Any:
+    """The cost expression of the module docstring."""
+    inputs = model.inputs
+    costs = inputs.scenario.costs
+    terms: list[Any] = [costs.sub_centre_upgrade * pulp.lpSum(model.open_sub.values())]
+    last = inputs.years[-1]
+    terms.append(costs.central_village_clinic * pulp.lpSum(
+        v for (_, year), v in model.open_cvc.items() if year == last))
+    changeable = inputs.facilities.index[inputs.facilities["role"].ne("fixed")]
+    for resource, price in sorted(costs.per_unit_added.items()):
+        terms += [price * model.increase(fid, resource, year)
+                  for fid in changeable for year in inputs.years]
+    for resource, price in sorted(costs.per_unit_year.items()):
+        base = float(inputs.facilities[resource].sum())
+        for year in inputs.years:
+            span = year - inputs.previous(year)
+            if span:
+                terms.append(price * span * (model.total(resource, year) - base))
+    return pulp.lpSum(terms)
+
+
+def budget(model: AllocationModel) -> None:
+    """(3d) cost ≤ budget."""
+    costs = model.inputs.scenario.costs
+    if costs.budget is None:
+        return
+    add_row(model, cost(model), "<=", costs.budget, name="budget", family=3, year=None,
+            unit=costs.unit, weight=0.01,
+            text=f"the budget of {costs.budget:,.0f} {costs.unit}")
+
+
+def objective(model: AllocationModel, name: str) -> tuple[str, Any]:
+    """Return ``(sense, expression)`` of the objective called ``name``.
+
+    Raises
+    ------
+    ScenarioError
+        When the objective needs a table the scenario lacks (flows need ``[capacity]``).
+    """
+    inputs = model.inputs
+    if name.startswith("coverage:"):
+        service = name.removeprefix("coverage:")
+        return "max", pulp.lpSum(model.covered[(service, y)] for y in inputs.years)
+    if name in ("travel", "unmet", "worst_town") and inputs.scenario.capacity is None:
+        raise ScenarioError(f"objective '{name}' needs service flows: add a [capacity] table")
+    if name == "travel":
+        minutes = inputs.flows.set_index(["group_id", "facility_id"])["minutes"]
+        return "min", pulp.lpSum(float(minutes[(gid, fid)]) * v
+                                 for (gid, fid, _), v in model.serve.items())
+    if name == "unmet":
+        return "min", pulp.lpSum(model.unmet.values())
+    if name == "worst_town":
+        return "min", model.worst
+    if name == "cost":
+        return "min", cost(model)
+    return "min", pulp.lpSum([*model.up.values(), *model.down.values()])

@@ -1,0 +1,69 @@
+"""The allocation model's state: the PuLP problem and its variables keyed by domain ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulp
+
+from optimizer.model.inputs import ModelInputs
+from optimizer.model.policy_rows import PolicyRow
+
+__all__ = ["AllocationModel", "Key"]
+
+Key = tuple[Any, ...]
+
+
+@dataclass
+class AllocationModel:
+    """The PuLP problem with its variables keyed by domain ids.
+
+    Built once by :func:`build_model`; the lexicographic stages add objective-holding rows to
+    ``problem`` (see :mod:`optimizer.model.stages`).
+    """
+
+    inputs: ModelInputs
+    problem: pulp.LpProblem
+    elastic: bool
+    level: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    up: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    down: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    open_sub: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    open_cvc: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    cover: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    serve: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    unmet: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    need: dict[Key, int] = field(default_factory=dict)
+    upper: dict[Key, float | None] = field(default_factory=dict)
+    rows: list[PolicyRow] = field(default_factory=list)
+    slack: dict[str, pulp.LpVariable] = field(default_factory=dict)
+    covered: dict[Key, Any] = field(default_factory=dict)
+    in_scope: dict[Key, float] = field(default_factory=dict)
+    worst: pulp.LpVariable | None = None
+
+    def L(self, fid: str, resource: str, year: int) -> Any:  # noqa: N802  (the docstring's L)
+        """Level of ``resource`` at ``fid`` in ``year`` (a variable, an expression or a number)."""
+        key = (fid, resource, year)
+        if key in self.level:
+            return self.level[key]
+        base = self.inputs.base(fid, resource)
+        if (fid, year) in self.open_cvc and self.need.get((fid, resource), 0):
+            return base + self.need[(fid, resource)] * self.open_cvc[(fid, year)]
+        return base
+
+    def increase(self, fid: str, resource: str, year: int) -> Any:
+        """Gross increase of a level over the period ending in ``year``."""
+        if (fid, resource, year) in self.up:
+            return self.up[(fid, resource, year)]
+        need = self.need.get((fid, resource), 0)
+        if need and (fid, year) in self.open_cvc:
+            before = self.inputs.previous(year)
+            previous = self.open_cvc.get((fid, before), 0)
+            return need * (self.open_cvc[(fid, year)] - previous)
+        return 0
+
+    def total(self, resource: str, year: int, facilities: Any = None) -> Any:
+        """Σ_j L(j,r,t) over ``facilities`` (all by default)."""
+        ids = self.inputs.facilities.index if facilities is None else facilities
+        return pulp.lpSum(self.L(fid, resource, year) for fid in ids)

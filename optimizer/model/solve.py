@@ -1,0 +1,165 @@
+"""The solve boundary: run a PuLP problem on HiGHS or CBC and read an honest result back.
+
+The only module that reads solver results. HiGHS runs through PuLP's ``HiGHS`` class (highspy);
+its status, objective and dual bound are read from the ``highspy.Highs`` object PuLP keeps in
+``problem.solverModel``, never from PuLP's status, which calls a time-limited incumbent
+"Optimal". CBC runs through ``PULP_CBC_CMD``; its outcome is read from CBC's log.
+
+A result is `SolveStatus.OPTIMAL` only when the solver proved optimality *and* the relative gap
+between objective and bound is float noise (<= 1e-6): a run stopped by a time limit or by a
+``mip_gap`` above zero is `SolveStatus.FEASIBLE`, with its gap.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulp
+
+from optimizer.errors import SolverError
+from optimizer.locate.result import SolveStatus, relative_gap
+from optimizer.model.sections import SolverSection
+
+__all__ = ["PROVEN_GAP", "SolveResult", "SolveStatus", "solve_problem"]
+
+PROVEN_GAP = 1e-6
+_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """What one solver call proved.
+
+    Attributes
+    ----------
+    status : SolveStatus
+        ``optimal`` (proven), ``feasible`` (a time or gap limit stopped the proof),
+        ``infeasible`` or ``error`` (solver failure, or a limit reached without a solution).
+    objective : float
+        Objective of the returned solution, in the problem's own sense (NaN without one).
+    bound : float
+        Solver's best bound on the optimum (equal to ``objective`` when optimal).
+    gap : float
+        ``|objective - bound| / |objective|``; 0 when optimal, ``inf`` when unknown.
+    seconds : float
+        Wall time of the solver call.
+    raw_status : str
+        The solver's own status text.
+    values : Mapping[str, float]
+        Variable name -> value (empty without a solution).
+    """
+
+    status: SolveStatus
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    raw_status: str
+    values: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def has_solution(self) -> bool:
+        """True when a solution (proven optimal or not) came back."""
+        return self.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+def solve_problem(problem: pulp.LpProblem, options: SolverSection) -> SolveResult:
+    """Solve ``problem`` with the solver and limits of ``options``.
+
+    Raises
+    ------
+    SolverError
+        If the solver cannot be run at all.
+    """
+    if options.name == "cbc":
+        return _solve_cbc(problem, options)
+    return _solve_highs(problem, options)
+
+
+def _classify(objective: float, bound: float, proven: bool) -> tuple[SolveStatus, float, float]:
+    gap = relative_gap(objective, bound)
+    if proven and (gap <= PROVEN_GAP or abs(objective - bound) <= PROVEN_GAP):
+        return SolveStatus.OPTIMAL, objective, 0.0
+    return SolveStatus.FEASIBLE, bound, gap
+
+
+def _values(problem: pulp.LpProblem) -> dict[str, float]:
+    return {v.name: float(v.varValue) for v in problem.variables() if v.varValue is not None}
+
+
+def _solve_highs(problem: pulp.LpProblem, options: SolverSection) -> SolveResult:
+    import highspy  # noqa: PLC0415  (only when HiGHS runs)
+
+    solver = pulp.HiGHS(msg=False, timeLimit=options.time_limit_s, gapRel=options.mip_gap,
+                        threads=options.threads, random_seed=0)
+    t0 = time.perf_counter()
+    try:
+        problem.solve(solver)
+    except pulp.PulpSolverError as exc:
+        raise SolverError(f"HiGHS failed: {exc}") from exc
+    seconds = time.perf_counter() - t0
+    h = problem.solverModel
+    status = h.getModelStatus()
+    raw = h.modelStatusToString(status)
+    info = h.getInfo()
+    ms = highspy.HighsModelStatus
+    if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+        return SolveResult(SolveStatus.INFEASIBLE, math.nan, math.nan, math.nan, seconds, raw)
+    if int(info.primal_solution_status) != 2:  # no feasible solution at hand
+        return SolveResult(SolveStatus.ERROR, math.nan, math.nan, math.nan, seconds, raw)
+    # PuLP hands HiGHS the negated objective when maximising, and drops the constant.
+    sign = -1.0 if problem.sense == pulp.LpMaximize else 1.0
+    constant = float(problem.objective.constant) if problem.objective is not None else 0.0
+    objective = sign * float(info.objective_function_value) + constant
+    if problem.isMIP():
+        dual = float(info.mip_dual_bound)
+        bound = sign * dual + constant if math.isfinite(dual) else math.nan
+    else:
+        bound = objective
+    st, bound, gap = _classify(objective, bound, status == ms.kOptimal)
+    return SolveResult(st, objective, bound, gap, seconds, raw, _values(problem))
+
+
+def _solve_cbc(problem: pulp.LpProblem, options: SolverSection) -> SolveResult:
+    fd, log_path = tempfile.mkstemp(prefix="medalloc_cbc_", suffix=".log")
+    os.close(fd)
+    with warnings.catch_warnings():
+        # PuLP 3.3 announces PULP_CBC_CMD's removal in 4.0; it is the bundled CBC we want.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=options.time_limit_s,
+                                   gapRel=options.mip_gap, threads=options.threads,
+                                   logPath=log_path)
+    t0 = time.perf_counter()
+    try:
+        problem.solve(solver)
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            log = fh.read()
+    except pulp.PulpSolverError as exc:
+        raise SolverError(f"CBC failed: {exc}") from exc
+    finally:
+        os.unlink(log_path)
+    seconds = time.perf_counter() - t0
+    found = re.search(r"Result - (.*)", log)
+    raw = found.group(1).strip() if found else pulp.LpStatus.get(problem.status, "unknown")
+    low = raw.lower()
+    if "infeasible" in low or problem.status == pulp.LpStatusInfeasible:
+        return SolveResult(SolveStatus.INFEASIBLE, math.nan, math.nan, math.nan, seconds, raw)
+    if problem.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return SolveResult(SolveStatus.ERROR, math.nan, math.nan, math.nan, seconds, raw)
+    objective = float(pulp.value(problem.objective) or 0.0)
+    proven = low.startswith("optimal solution found") and "gap" not in low
+    bound = objective
+    if not proven:
+        label = "Upper bound" if problem.sense == pulp.LpMaximize else "Lower bound"
+        m = re.search(label + r":\s+" + _NUMBER, log, flags=re.IGNORECASE)
+        constant = float(problem.objective.constant) if problem.objective is not None else 0.0
+        bound = float(m.group(1)) + constant if m else math.nan
+    st, bound, gap = _classify(objective, bound, proven)
+    return SolveResult(st, objective, bound, gap, seconds, raw, _values(problem))
