@@ -64,7 +64,8 @@ def policy_rates(model: AllocationModel) -> None:
 def _ratios(model: AllocationModel, towns: dict[str, list[str]]) -> None:
     """(1d) Σ_{a∈A} L(a) ≥ ρ/per·L(b) (and/or ≤) at district, town or facility scope."""
     inputs = model.inputs
-    adjustable = [str(f) for f in inputs.facilities.index[inputs.facilities["role"].eq("adjustable")]]
+    roles = inputs.facilities["role"]
+    adjustable = [str(f) for f in inputs.facilities.index[roles.eq("adjustable")]]
     for i, rule in enumerate(inputs.scenario.ratios):
         years = [y for y in (rule.years or inputs.years) if y != inputs.plan.levels_year]
         scopes: list[tuple[str, str, list[str] | None]]

@@ -1,0 +1,251 @@
+"""The run's output tables: the plan per facility, the towns, and plan targets against results.
+
+Indicators are recomputed from the plan and town tables themselves (not from the solver), so
+what ``indicators.csv`` says is what a planner gets by adding up ``plan.csv``. Rows for the
+data's own year (``levels_year``) are checks of the data, not of decisions, and compare at the
+precision the plan states its figure in (3.6 per 1000 is met by 3.59997): the shipped data
+reproduces the plan's rounded figures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from optimizer.model.inputs import ModelInputs
+from optimizer.model.results import Solution
+from optimizer.model.sections import RatioRule
+from optimizer.summary import DEFAULT_BASE, RATE_BASE
+
+__all__ = ["indicators_table", "per_base", "plan_cost", "plan_table", "towns_table"]
+
+Add = Callable[[str, int, float, float, str, str], None]
+
+
+def per_base(inputs: ModelInputs, resource: str) -> int:
+    """Residents per which a resource is counted (the scenario's, else 1000; GPs 10 000)."""
+    rates = inputs.scenario.policy.get(resource)
+    return rates.per if rates is not None else RATE_BASE.get(resource, DEFAULT_BASE)
+
+
+def plan_table(inputs: ModelInputs, solution: Solution) -> pd.DataFrame:
+    """``plan.csv``: one row per facility, year and resource, with before, after and change."""
+    levels = solution.levels
+    frame = pd.DataFrame({
+        "facility_id": levels["facility_id"],
+        "name_zh": levels["facility_id"].map(inputs.facilities["name_zh"]),
+        "town_code": levels["facility_id"].map(inputs.facilities["town_code"]),
+        "tier": levels["tier"],
+        "year": levels["year"],
+        "resource": levels["resource"],
+        "before": levels["before"].astype(np.int64),
+        "after": levels["level"].astype(np.int64),
+    })
+    frame["change"] = frame["after"] - frame["before"]
+    return frame.sort_values(["facility_id", "year", "resource"]).reset_index(drop=True)
+
+
+def towns_table(inputs: ModelInputs, solution: Solution, plan: pd.DataFrame) -> pd.DataFrame:
+    """``towns.csv``: per town and year, population, each resource and its rate, coverage."""
+    rows = []
+    totals = plan.groupby(["town_code", "year", "resource"])["after"].sum()
+    groups = inputs.groups
+    cover = solution.coverage.assign(town_code=solution.coverage["group_id"].map(
+        groups["town_code"]))
+    for town in inputs.towns.index:
+        for year in inputs.years:
+            people = int(inputs.population.loc[town, year])
+            row: dict[str, object] = {"town_code": town, "name_zh": inputs.town_name(town),
+                                      "year": year, "population": people}
+            for resource in inputs.resources:
+                level = int(totals.get((town, year, resource), 0))
+                per = per_base(inputs, resource)
+                row[resource] = level
+                row[f"{resource}_per_{per}"] = level / people * per if people else math.nan
+            pop = groups["population"] * inputs.growth[year]
+            for service in sorted(inputs.scenario.services):
+                part = cover[cover["service"].eq(service) & cover["year"].eq(year)
+                             & cover["town_code"].eq(town)]
+                weight = pop.reindex(part["group_id"]).to_numpy()
+                row[f"covered_share_{service}"] = (
+                    float((part["covered"].to_numpy() * weight).sum() / weight.sum())
+                    if weight.sum() > 0 else math.nan
+                )
+            if len(solution.unmet):
+                part = solution.unmet[solution.unmet["year"].eq(year)]
+                in_town = part["group_id"].map(groups["town_code"]).eq(town)
+                town_pop = float(pop[groups["town_code"].eq(town)].sum())
+                row["unmet_share"] = (float(part.loc[in_town, "unmet"].sum()) / town_pop
+                                      if town_pop else math.nan)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _decimals(value: float) -> int:
+    text = f"{value:.10g}"
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _met(inputs: ModelInputs, year: int, achieved: float, target: float, sense: str) -> bool:
+    """Whether ``achieved`` meets ``target``; data-year rows compare at the target's precision."""
+    if year == inputs.plan.levels_year:
+        achieved = round(achieved, _decimals(target))
+    tol = 1e-9 * max(1.0, abs(target))
+    if sense == "==":
+        return abs(achieved - target) <= tol
+    return achieved <= target + tol if sense == "<=" else achieved >= target - tol
+
+
+def indicators_table(inputs: ModelInputs, plan: pd.DataFrame, towns: pd.DataFrame
+                     ) -> pd.DataFrame:
+    """``indicators.csv``: indicator, year, target, achieved, met, note."""
+    rows: list[tuple[str, int | str, float, float, bool, str]] = []
+    totals = plan.groupby(["year", "resource"])["after"].sum()
+
+    def add(name: str, year: int, target: float, achieved: float, sense: str, note: str) -> None:
+        rows.append((name, year, target, achieved, _met(inputs, year, achieved, target, sense),
+                     note))
+
+    for resource, rates in sorted(inputs.scenario.policy.items()):
+        for year in inputs.years:
+            people = inputs.residents(year)
+            rate = float(totals.get((year, resource), 0)) / people * rates.per
+            label = f"{resource} per {rates.per}"
+            for key, sense, word in (("max", "<=", "cap"), ("min", ">=", "floor")):
+                if year in getattr(rates, key):
+                    add(f"{label} ({word})", year, getattr(rates, key)[year], rate, sense,
+                        rates.source)
+            column = f"{resource}_per_{rates.per}"
+            in_year = towns[towns["year"].eq(year)]
+            for key, sense, word in (("town_max", "<=", "cap"), ("town_min", ">=", "floor")):
+                if year in getattr(rates, key) and len(in_year):
+                    ordered = in_year.sort_values([column, "town_code"],
+                                                  ascending=[sense == ">=", True])
+                    add(f"{label} in every town ({word})", year, getattr(rates, key)[year],
+                        float(ordered[column].iloc[0]), sense,
+                        f"worst: {ordered['name_zh'].iloc[0]}")
+    for rule in inputs.scenario.ratios:
+        _ratio_rows(inputs, plan, rule, add)
+    _site_rows(inputs, plan, add)
+    for service, section in sorted(inputs.scenario.services.items()):
+        if section.min_share is not None:
+            for year in inputs.years:
+                in_year = towns[towns["year"].eq(year)]
+                column = f"covered_share_{service}"
+                share = _weighted_share(inputs, in_year, column, section.population)
+                add(f"{service} coverage within {section.minutes:g} min", year,
+                    section.min_share, share, ">=", section.source)
+    return pd.DataFrame(rows, columns=["indicator", "year", "target", "achieved", "met", "note"])
+
+
+def _weighted_share(inputs: ModelInputs, towns: pd.DataFrame, column: str, scope: str) -> float:
+    frame = towns[towns["town_code"].map(inputs.towns["rural"])] if scope == "rural" else towns
+    weight = frame["population"].astype(float)
+    values = frame[column].fillna(0.0)
+    return float((values * weight).sum() / weight.sum()) if weight.sum() else math.nan
+
+
+def _ratio_rows(inputs: ModelInputs, plan: pd.DataFrame, rule: RatioRule, add: Add) -> None:
+    scope = {"district": None, "town": "town_code", "facility": "facility_id"}[rule.scope]
+    for year in rule.years or inputs.years:
+        part = plan[plan["year"].eq(year)]
+        if rule.scope == "facility":
+            part = part[part["facility_id"].map(inputs.facilities["role"]).eq("adjustable")]
+        sums = part.pivot_table(index=scope or "year", columns="resource", values="after",
+                                aggfunc="sum", fill_value=0)
+        num = sums[list(rule.resources)].sum(axis=1).astype(float)
+        den = sums[rule.per_resource].astype(float)
+        ratio = (num / den.where(den > 0) * rule.per).dropna()
+        if ratio.empty:
+            continue
+        label = f"{' + '.join(rule.resources)} per {rule.per:g} {rule.per_resource}"
+        where = "" if scope is None else f" at every {rule.scope}"
+        if rule.min is not None:
+            add(f"{label}{where} (floor)", year, rule.min, float(ratio.min()), ">=", rule.source)
+        if rule.max is not None:
+            add(f"{label}{where} (cap)", year, rule.max, float(ratio.max()), "<=", rule.source)
+
+
+def _site_rows(inputs: ModelInputs, plan: pd.DataFrame, add: Add) -> None:
+    """Sub-centre standards and count, central village clinic counts, county-hired rule."""
+    section = inputs.scenario.sub_centres
+    if section is not None:
+        std = section.standard
+        subs = plan[plan["tier"].eq("sub_centre")]
+        for key, part in subs.groupby(["facility_id", "year"]):
+            fid, year = str(key[0]), int(str(key[1]))
+            level = part.set_index("resource")["after"]
+            name = inputs.name_of(fid)
+            for resource, minimum in sorted(std.min_level.items()):
+                add(f"sub-centre {name}: {resource} (standard minimum)", year, minimum,
+                    float(level[resource]), ">=", std.source)
+            for resource, maximum in sorted(std.max_level.items()):
+                add(f"sub-centre {name}: {resource} (standard maximum)", year, maximum,
+                    float(level[resource]), "<=", std.source)
+            for rule in std.ratios:
+                staff = float(level[list(rule.resources)].sum())
+                beds = float(level[rule.per_resource])
+                add(f"sub-centre {name}: {' + '.join(rule.resources)} per {rule.per_resource}",
+                    year, rule.min, staff / beds if beds else math.inf, ">=", std.source)
+        last = inputs.years[-1]
+        chosen = plan[plan["year"].eq(last) & plan["tier"].eq("sub_centre")]["facility_id"]
+        count = float(chosen.nunique())
+        if section.min_count:
+            add("sub-centres (minimum count)", last, section.min_count, count, ">=",
+                section.source)
+        if section.max_count is not None:
+            add("sub-centres (maximum count)", last, section.max_count, count, "<=",
+                section.source)
+    cvc = inputs.scenario.central_village_clinics
+    if cvc is not None:
+        for year in inputs.years:
+            part = plan[plan["year"].eq(year) & plan["tier"].eq("central_village_clinic")]
+            count = float(part["facility_id"].nunique())
+            for table, sense, word in ((cvc.count, "==", "exact"), (cvc.min_count, ">=",
+                                       "minimum"), (cvc.max_count, "<=", "maximum")):
+                if year in table:
+                    add(f"central village clinics ({word} count)", year, table[year], count,
+                        sense, cvc.source)
+    _county_hired_rows(inputs, plan, add)
+
+
+def _county_hired_rows(inputs: ModelInputs, plan: pd.DataFrame, add: Add) -> None:
+    section = inputs.scenario.county_hired
+    if section is None:
+        return
+    part = plan[plan["resource"].eq(section.resource)]
+    for year in inputs.years:
+        if year == inputs.plan.levels_year:
+            continue
+        rows = part[part["year"].eq(year)]
+        posts = float(rows.loc[rows["tier"].isin(section.grassroots_tiers), "change"].sum())
+        hires = float(rows.loc[rows["tier"].isin(section.hospital_tiers), "change"].clip(
+            lower=0).sum())
+        achieved = posts / hires if hires > 0 else math.inf
+        add(f"county-hired, township-used: new grassroots {section.resource} posts per new "
+            "county hospital hire", year, section.share, achieved, ">=", section.source)
+
+
+def plan_cost(inputs: ModelInputs, plan: pd.DataFrame) -> float:
+    """Cost of the plan (see `optimizer.model.objectives`), from ``plan.csv`` alone."""
+    costs = inputs.scenario.costs
+    last = inputs.years[-1]
+    final = plan[plan["year"].eq(last)]
+    total = costs.sub_centre_upgrade * final.loc[final["tier"].eq("sub_centre"),
+                                                 "facility_id"].nunique()
+    total += costs.central_village_clinic * final.loc[
+        final["tier"].eq("central_village_clinic"), "facility_id"].nunique()
+    for resource, price in costs.per_unit_added.items():
+        rows = plan[plan["resource"].eq(resource)]
+        total += price * float(rows["change"].clip(lower=0).sum())
+    for resource, price in costs.per_unit_year.items():
+        base = float(inputs.facilities[resource].sum())
+        for year in inputs.years:
+            span = year - inputs.previous(year)
+            level = float(plan.loc[plan["year"].eq(year) & plan["resource"].eq(resource),
+                                   "after"].sum())
+            total += price * span * (level - base)
+    return float(total)
