@@ -130,7 +130,7 @@ def run_scenario(
         f"{len(inputs.facilities)} facilities, years {', '.join(map(str, inputs.years))}")
     model = build_model(inputs)
     say(f"solving {len(model.problem.variables())} variables, "
-        f"{len(model.problem.constraints)} constraints with {scenario.solver.name}")
+        f"{model.problem.numConstraints()} constraints with {scenario.solver.name}")
     run = optimise(model, scenario.solver)
     for stage in run.stages:
         say(f"  {stage.name}: {stage.result.status} {stage.result.objective:,.2f} "

@@ -1,0 +1,159 @@
+"""End to end: yongchuan_2030 solves to proven optimality and every policy number in the
+scenario holds when recomputed from plan.csv and towns.csv alone (the scenario's numbers are
+read here with tomllib, independently of the package's schema)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from optimizer.run_job import run_scenario
+
+SCENARIO = ROOT / "scenarios" / "yongchuan_2030.toml"
+HOSPITALS = {"tertiary_hospital", "secondary_hospital", "specialist_hospital"}
+ADJUSTABLE = HOSPITALS | {"township_health_centre", "community_health_centre", "sub_centre"}
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("y30") / "run"
+    run_scenario(SCENARIO, folder, timings=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    return tomllib.loads(SCENARIO.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def plan(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "plan.csv", dtype={"town_code": str})
+
+
+@pytest.fixture(scope="module")
+def towns(out: Path) -> pd.DataFrame:
+    return pd.read_csv(out / "towns.csv", dtype={"town_code": str})
+
+
+def decimals(x: float) -> int:
+    text = f"{x:.10g}"
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def test_proven_optimal(out: Path) -> None:
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "optimal"
+    assert summary["gap"] == 0
+    assert all(stage["status"] == "optimal" for stage in summary["stages"])
+    assert len(summary["inputs"]["scenario"]["sha256"]) == 64
+
+
+def test_district_rates(plan: pd.DataFrame, towns: pd.DataFrame, raw: dict) -> None:
+    levels_year = raw["plan"]["levels_year"]
+    population = towns.groupby("year")["population"].sum()
+    totals = plan.groupby(["year", "resource"])["after"].sum()
+    checked = 0
+    for resource, rates in raw["policy"].items():
+        per = rates["per"]
+        for key in ("max", "min"):
+            for year, target in rates.get(key, {}).items():
+                rate = totals[(int(year), resource)] / population[int(year)] * per
+                if int(year) == levels_year:  # data year: the plan's rounded figure
+                    rate = round(rate, decimals(target))
+                assert (rate <= target) if key == "max" else (rate >= target), (resource, year)
+                checked += 1
+        for year, target in rates.get("town_min", {}).items():
+            part = towns[towns["year"].eq(int(year))]
+            assert (part[resource] / part["population"] * per >= target).all()
+            checked += 1
+    assert checked >= 17
+
+
+def test_towns_agree_with_plan(plan: pd.DataFrame, towns: pd.DataFrame) -> None:
+    sums = plan.groupby(["town_code", "year", "resource"])["after"].sum().unstack()
+    merged = towns.set_index(["town_code", "year"])
+    for resource in sums.columns:
+        assert (merged[resource] == sums[resource].reindex(merged.index)).all()
+
+
+def test_before_is_last_after(plan: pd.DataFrame) -> None:
+    years = sorted(plan["year"].unique())
+    keyed = plan.set_index(["facility_id", "resource", "year"])
+    for earlier, later in zip(years, years[1:], strict=False):
+        before = keyed.xs(later, level="year")["before"]
+        after = keyed.xs(earlier, level="year")["after"]
+        assert (before == after.reindex(before.index)).all()
+    assert (plan["change"] == plan["after"] - plan["before"]).all()
+
+
+def test_sub_centres(plan: pd.DataFrame, raw: dict) -> None:
+    section = raw["sub_centres"]
+    std = section["standard"]
+    subs = plan[plan["tier"].eq("sub_centre")]
+    assert set(subs["town_code"]) == {"500118118", "500118116", "500118111"}  # 朱沱 三教 来苏
+    assert set(subs["year"]) == {y for y in raw["plan"]["years"] if y >= section["from_year"]}
+    for (_, _), part in subs.groupby(["facility_id", "year"]):
+        level = part.set_index("resource")["after"]
+        assert std["min_level"]["beds"] <= level["beds"] <= std["max_level"]["beds"]
+        for rule in std["ratios"]:
+            assert level[rule["resources"]].sum() >= rule["min"] * level[rule["per_resource"]]
+
+
+def test_central_village_clinics(plan: pd.DataFrame, raw: dict) -> None:
+    section = raw["central_village_clinics"]
+    cvc = plan[plan["tier"].eq("central_village_clinic")]
+    by_year = {y: set(part["facility_id"]) for y, part in cvc.groupby("year")}
+    for year, count in section["count"].items():
+        assert len(by_year[int(year)]) == count
+    years = sorted(by_year)
+    for earlier, later in zip(years, years[1:], strict=False):
+        assert by_year[earlier] <= by_year[later]
+    doctors = cvc[cvc["resource"].eq("doctors")]
+    assert (doctors["after"] >= section["min_level"]["doctors"]).all()
+    village = plan[plan["facility_id"].str.startswith("VC") & ~plan["tier"].eq(
+        "central_village_clinic")]
+    assert (village["change"] == 0).all()  # ordinary village clinics stay as they are
+
+
+def test_change_limits_and_ratios(plan: pd.DataFrame, raw: dict) -> None:
+    span = {2025: 0, 2027: 2, 2030: 3}
+    adjustable = plan[plan["tier"].isin(ADJUSTABLE)]
+    for resource, limit in raw["change_limits"].items():
+        rows = adjustable[adjustable["resource"].eq(resource)]
+        if "facility_cut_share" in limit:
+            floor = rows["before"] * (1 - limit["facility_cut_share"] * rows["year"].map(span))
+            assert (rows["after"] >= floor - 1e-9).all(), resource
+        if "district_increase" in limit:
+            change = plan[plan["resource"].eq(resource)].groupby("year")["change"].sum()
+            assert (change <= limit["district_increase"] * change.index.map(span)).all()
+    level = adjustable.pivot_table(index=["facility_id", "year"], columns="resource",
+                                   values="after")
+    assert (level["gps"] <= level["doctors"]).all()
+
+
+def test_county_hired_township_used(plan: pd.DataFrame, raw: dict) -> None:
+    share = raw["county_hired"]["share"]
+    doctors = plan[plan["resource"].eq("doctors") & plan["year"].gt(raw["plan"]["levels_year"])]
+    for _, part in doctors.groupby("year"):
+        hires = part.loc[part["tier"].isin(HOSPITALS), "change"].clip(lower=0).sum()
+        posts = part.loc[~part["tier"].isin(HOSPITALS), "change"].sum()
+        assert posts >= share * hires
+
+
+def test_indicators_all_met(out: Path) -> None:
+    indicators = pd.read_csv(out / "indicators.csv")
+    assert len(indicators) > 40
+    assert indicators["met"].all(), indicators[~indicators["met"]]
+
+
+def test_byte_identical_rerun(out: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    run_scenario(SCENARIO, again, timings=False)
+    for name in ("plan.csv", "towns.csv", "indicators.csv", "summary.json"):
+        assert (again / name).read_bytes() == (out / name).read_bytes(), name
