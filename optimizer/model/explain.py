@@ -4,8 +4,9 @@ The model is rebuilt in elastic mode (every policy row of families 1-7 gets a pe
 see `optimizer.model.build`) and the total weighted slack is minimised. The rows whose slack is
 positive are the numbers that must give way; the policy rows that are tight in that solution and
 concern the same year and resource are the ones they conflict with. Weights put all resources on
-one footing per unit (a bed and a doctor weigh 1), residents at 1/1000 and money at 1/100, so
-the relaxation moves the fewest units; it names *one* smallest way out, not every one.
+one footing per unit (a bed and a doctor weigh 1), residents at 1/1000, money at 1/100 and a
+sub-centre in a count at 100 (dropping a site is a bigger change than 100 beds), so the
+relaxation moves the fewest units; it names *one* smallest way out, not every one.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ __all__ = ["change_limits", "counts", "county_hired", "policy_rates", "standards
 
 def per_label(per: int | float) -> str:
     """``1000`` -> ``"1000"``, ``10000`` -> ``"10 000"`` (as the plans write it)."""
-    return f"{per:,.0f}".replace(",", " ")
+    return f"{per:,.0f}".replace(",", " ") if per >= 10000 else f"{per:.0f}"
 
 
 def _decision_years(model: AllocationModel) -> list[int]:
@@ -195,11 +195,11 @@ def counts(model: AllocationModel) -> None:
         chosen = pulp.lpSum(model.open_sub.values())
         if section.min_count:
             add_row(model, chosen, ">=", section.min_count, name="sub_centres_min", family=4,
-                    year=None, unit="sub-centres",
+                    year=None, unit="sub-centres", weight=100.0,
                     text=f"the count of at least {section.min_count} sub-centres")
         if section.max_count is not None:
             add_row(model, chosen, "<=", section.max_count, name="sub_centres_max", family=4,
-                    year=None, unit="sub-centres",
+                    year=None, unit="sub-centres", weight=100.0,
                     text=f"the count of at most {section.max_count} sub-centres")
     cvc = inputs.scenario.central_village_clinics
     if cvc is None:
