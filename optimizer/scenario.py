@@ -232,7 +232,9 @@ def _describe(error: dict[str, Any], path: Path) -> str:
     location = tuple(error["loc"])
     key = ".".join(str(p) for p in location)
     if error["type"] == "extra_forbidden":
-        allowed = [k for k in _allowed_keys(Scenario, location) if k != "source"]
+        allowed = _allowed_keys(Scenario, location)
+        if len(location) == 1:  # the top-level 'source' is set by load_scenario, not the file
+            allowed = [k for k in allowed if k != "source"]
         guess = difflib.get_close_matches(str(location[-1]), allowed, n=1)
         hint = f" (did you mean '{guess[0]}'?)" if guess else ""
         return f"{path}: unknown key '{key}'{hint}; allowed here: {', '.join(allowed)}"

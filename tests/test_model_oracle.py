@@ -14,7 +14,7 @@ import pyproj
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from model_fixtures import DEMAND, FACILITIES, write_county
+from test_model_fixtures import DEMAND, FACILITIES, write_county
 
 from optimizer.dataset import load_dataset
 from optimizer.errors import InfeasibleError
@@ -97,7 +97,8 @@ def test_infeasible_message_names_both_numbers(tmp_path: Path) -> None:
     assert "sub-centre standard of at least 100 beds" in message
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cap=st.sampled_from([7.8, 8.0, 8.2, 8.5, 9.0]), more=st.sampled_from([0.2, 0.5, 1.0]),
        limit=st.sampled_from([9.0, 12.0, 16.0]))
 def test_looser_cap_never_worse(tmp_path_factory: pytest.TempPathFactory, cap: float,

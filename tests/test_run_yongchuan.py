@@ -4,6 +4,7 @@ read here with tomllib, independently of the package's schema)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import tomllib
 from pathlib import Path
@@ -76,7 +77,8 @@ def test_district_rates(plan: pd.DataFrame, towns: pd.DataFrame, raw: dict) -> N
 
 
 def test_towns_agree_with_plan(plan: pd.DataFrame, towns: pd.DataFrame) -> None:
-    sums = plan.groupby(["town_code", "year", "resource"])["after"].sum().unstack()
+    sums = plan.pivot_table(index=["town_code", "year"], columns="resource", values="after",
+                            aggfunc="sum")
     merged = towns.set_index(["town_code", "year"])
     for resource in sums.columns:
         assert (merged[resource] == sums[resource].reindex(merged.index)).all()
@@ -85,7 +87,7 @@ def test_towns_agree_with_plan(plan: pd.DataFrame, towns: pd.DataFrame) -> None:
 def test_before_is_last_after(plan: pd.DataFrame) -> None:
     years = sorted(plan["year"].unique())
     keyed = plan.set_index(["facility_id", "resource", "year"])
-    for earlier, later in zip(years, years[1:], strict=False):
+    for earlier, later in itertools.pairwise(years):
         before = keyed.xs(later, level="year")["before"]
         after = keyed.xs(earlier, level="year")["after"]
         assert (before == after.reindex(before.index)).all()
@@ -112,7 +114,7 @@ def test_central_village_clinics(plan: pd.DataFrame, raw: dict) -> None:
     for year, count in section["count"].items():
         assert len(by_year[int(year)]) == count
     years = sorted(by_year)
-    for earlier, later in zip(years, years[1:], strict=False):
+    for earlier, later in itertools.pairwise(years):
         assert by_year[earlier] <= by_year[later]
     doctors = cvc[cvc["resource"].eq("doctors")]
     assert (doctors["after"] >= section["min_level"]["doctors"]).all()
