@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/medalloc validate data/yongchuan data/dianjiang
+	$(BIN)/medalloc validate data data/dianjiang
+	$(BIN)/medalloc coverage scenarios/yongchuan_2025.toml
 
 test: $(STAMP)
 	$(BIN)/ruff check optimizer tests benchmarks data/build.py

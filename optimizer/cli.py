@@ -92,6 +92,41 @@ def validate(
 
 
 @app.command()
+def coverage(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML), e.g. "
+                                             "scenarios/yongchuan_2025.toml.")],
+    out: Annotated[Path | None, typer.Option(help="Output folder (replaced as a whole); "
+                                             "default out/<scenario name>/coverage.")] = None,
+    no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip the PNG map.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Map coverage gaps: who is outside each travel-time threshold, per village and town."""
+    from optimizer.coverage_job import run_coverage
+    from optimizer.dataset import load_dataset
+    from optimizer.scenario import load_scenario
+    from optimizer.travel import TravelSettings
+
+    def work() -> Any:
+        spec = load_scenario(scenario)
+        data = load_dataset([spec.data.folder])
+        settings = TravelSettings.from_dict(spec.travel)
+        target = out or Path("out") / spec.name / "coverage"
+        access = spec.coverage.access
+        return run_coverage(
+            data.towns, data.demand, data.facilities, settings, spec.coverage.groups,
+            spec.coverage.thresholds, target, roads=data.roads, make_map=not no_maps,
+            resources=tuple(r for r in access.resources if r in data.facilities.columns),
+            step_weights={float(k): v for k, v in access.step_weights.items()},
+        )
+
+    summary = guarded(work)
+    if as_json:
+        sys.stdout.write((summary.out_dir / "summary.json").read_text(encoding="utf-8"))
+        return
+    console.print(summary.to_text(), highlight=False)
+
+
+@app.command()
 def locate(
     model: Annotated[str, typer.Argument(help="lscp, mclp, pmedian or pcenter.")],
     demand: Annotated[Path, typer.Option(help="Demand points: CSV (id or demand_id; lon/lat or "

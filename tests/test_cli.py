@@ -10,7 +10,7 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from optimizer.cli import app
-from optimizer.errors import EXIT_DATA, EXIT_USAGE
+from optimizer.errors import EXIT_DATA, EXIT_SCENARIO, EXIT_USAGE
 
 runner = CliRunner()
 
@@ -18,7 +18,7 @@ runner = CliRunner()
 def test_help_lists_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("validate", "locate"):
+    for command in ("validate", "coverage", "locate"):
         assert command in result.stdout
 
 
@@ -59,4 +59,26 @@ def test_locate_unknown_tier_is_data_error(tmp_path: Path) -> None:
     ])
     assert result.exit_code == EXIT_DATA
     assert "column 'tier': no candidate site has these tiers" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_coverage_on_shipped_yongchuan(tmp_path: Path) -> None:
+    out = tmp_path / "cov"
+    result = runner.invoke(app, ["coverage", str(ROOT / "scenarios" / "yongchuan_2025.toml"),
+                                 "--out", str(out), "--no-maps"])
+    assert result.exit_code == 0, result.output
+    assert "outside 15 min of primary:" in result.stdout
+    assert "outside 30 min of referral:" in result.stdout
+    for name in ("coverage.csv", "towns_coverage.csv", "gaps.gpkg", "summary.json"):
+        assert (out / name).is_file(), name
+    assert not (out / "gaps_map.png").exists()
+
+
+def test_coverage_bad_scenario_key_is_scenario_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(f'name = "x"\n[data]\nfolder = "{ROOT / "data"}"\n[travel]\nspeed = 3\n',
+                    encoding="utf-8")
+    result = runner.invoke(app, ["coverage", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == EXIT_SCENARIO
+    assert "speed" in result.output
     assert not (tmp_path / "o").exists()
