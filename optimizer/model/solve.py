@@ -70,8 +70,12 @@ class SolveResult:
         return self.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
 
-def solve_problem(problem: pulp.LpProblem, options: SolverSection) -> SolveResult:
+def solve_problem(problem: pulp.LpProblem, options: SolverSection,
+                  start: Mapping[str, float] | None = None) -> SolveResult:
     """Solve ``problem`` with the solver and limits of ``options``.
+
+    ``start`` (variable name -> value) is handed to HiGHS as a starting incumbent, which the
+    lexicographic stages use: the previous stage's optimum is feasible for the next one.
 
     Raises
     ------
@@ -80,7 +84,7 @@ def solve_problem(problem: pulp.LpProblem, options: SolverSection) -> SolveResul
     """
     if options.name == "cbc":
         return _solve_cbc(problem, options)
-    return _solve_highs(problem, options)
+    return _solve_highs(problem, options, start)
 
 
 def _classify(objective: float, bound: float, proven: bool) -> tuple[SolveStatus, float, float]:
@@ -94,14 +98,26 @@ def _values(problem: pulp.LpProblem) -> dict[str, float]:
     return {v.name: float(v.varValue) for v in problem.variables() if v.varValue is not None}
 
 
-def _solve_highs(problem: pulp.LpProblem, options: SolverSection) -> SolveResult:
+def _solve_highs(problem: pulp.LpProblem, options: SolverSection,
+                 start: Mapping[str, float] | None) -> SolveResult:
     import highspy  # noqa: PLC0415  (only when HiGHS runs)
+    import numpy as np  # noqa: PLC0415
 
     solver = pulp.HiGHS(msg=False, timeLimit=options.time_limit_s, gapRel=options.mip_gap,
                         threads=options.threads, random_seed=0)
     t0 = time.perf_counter()
     try:
-        problem.solve(solver)
+        # PuLP's own HiGHS.actualSolve, with a MIP start slotted in before the run.
+        variables = problem.variables()
+        solver.createAndConfigureSolver(problem)
+        solver.buildSolverModel(problem)
+        if start:
+            values = np.array([start.get(v.name, v.lowBound or 0.0) for v in variables],
+                              dtype=np.float64)
+            problem.solverModel.setSolution(len(values), np.arange(len(values), dtype=np.int32),
+                                            values)
+        solver.callSolver(problem)
+        problem.assignStatus(*solver.findSolutionValues(problem))
     except pulp.PulpSolverError as exc:
         raise SolverError(f"HiGHS failed: {exc}") from exc
     seconds = time.perf_counter() - t0

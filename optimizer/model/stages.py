@@ -71,14 +71,16 @@ def optimise(model: AllocationModel, options: SolverSection, *, order: list[str]
     names = order if order is not None else scenario.objective.order
     give = scenario.objective.tolerance if tolerance is None else tolerance
     stages: list[StageResult] = []
+    start: Mapping[str, float] | None = None
     for i, name in enumerate(names):
         sense, expr = objective(model, name)
         model.problem.sense = pulp.LpMaximize if sense == "max" else pulp.LpMinimize
         model.problem.setObjective(expr)
-        result = solve_problem(model.problem, options)
+        result = solve_problem(model.problem, options, start)
         stages.append(StageResult(name, sense, result))
         if not result.has_solution:
             break
+        start = result.values  # feasible for the next stage, whose rows hold this one
         if i + 1 < len(names) and isinstance(expr, pulp.LpAffineExpression) and expr.keys():
             value = result.objective
             slack = max(give * abs(value), 1e-7 * abs(value), 1e-6)
