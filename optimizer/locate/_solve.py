@@ -82,6 +82,10 @@ class MipModel:
     integral_objective : bool
         True when every feasible objective value is an integer (unit costs, integer weights):
         a bound within less than one unit of the incumbent then proves optimality.
+    interior_point : bool
+        For a pure LP (no integer column): solve it with HiGHS's interior-point method (IPX,
+        with crossover to a basic solution) instead of the dual simplex; faster on large
+        sparse LPs such as the p-median relaxations. Ignored for MIPs and by CBC.
     """
 
     sense: Literal["min", "max"]
@@ -95,6 +99,7 @@ class MipModel:
     offset: float = 0.0
     start: FloatArray | None = None
     integral_objective: bool = False
+    interior_point: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,9 @@ def _solve_highs(model: MipModel, options: SolverOptions) -> MipOutcome:
         h.setOptionValue("time_limit", float(max(options.time_limit, 1e-3)))
     if options.threads is not None:
         h.setOptionValue("threads", int(options.threads))
+    if model.interior_point and not bool(model.integer.any()):
+        h.setOptionValue("solver", "ipx")
+        h.setOptionValue("run_crossover", "on")
     a = model.a_matrix.tocsr()
     a.sort_indices()
     n_row, n_col = a.shape

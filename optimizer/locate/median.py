@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -41,15 +42,20 @@ import scipy.sparse as sp
 
 from optimizer.errors import SolverError
 from optimizer.locate._common import check_count, remaining_time, result, solver_options
-from optimizer.locate._solve import MipModel, SolverOptions, solve_mip
+from optimizer.locate._solve import _PROVEN_REL_GAP, MipModel, SolverOptions, solve_mip
 from optimizer.locate.costs import LONG_COLUMNS, CostData, CostInput, prepare_costs
+from optimizer.locate.heuristic import finite_costs, greedy_add, substitute
 from optimizer.locate.result import LocateResult, SolveStatus
 
 __all__ = ["p_median"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-_GREEDY_MAX_WORK = 3e8  # demand x sites x p above which the greedy start is skipped
+_GREEDY_MAX_WORK = 3e9  # demand x sites x p above which the greedy start is skipped
+_SEARCH_SECONDS = 10.0  # vertex substitution budget (seconds) ...
+_SEARCH_SHARE = 0.1  # ... and at most this share of the time limit
+_MAX_LP_ROUNDS = 12
+_LP_MARGIN = 2  # sites added beyond the rank where a short point's LP service reaches 1
 
 
 def p_median(
@@ -67,6 +73,7 @@ def p_median(
     mip_gap: float = 0.0,
     threads: int | None = None,
     initial_k: int | None = None,
+    fit_lp: bool = True,
 ) -> LocateResult:
     """Open exactly ``p`` sites minimising the weighted cost to each point's nearest open site.
 
@@ -127,11 +134,20 @@ def p_median(
     w = data.weights
     in_model = (w > 0) | (reach < data.m)
     rows = np.flatnonzero(in_model).astype(np.int64)
-    k0 = initial_k if initial_k is not None else max(4, math.ceil(data.m / max(p, 1)) + 1)
-    k = np.minimum(reach[rows], max(1, int(k0)))
-    best_sel = _greedy_start(data, req, p)
+    budget = _SEARCH_SHARE * time_limit if time_limit is not None else _SEARCH_SECONDS
+    best_sel = _greedy_start(data, req, p, min(budget, _SEARCH_SECONDS))
+    if initial_k is not None:
+        k = np.minimum(reach[rows], max(1, int(initial_k)))
+    elif best_sel is not None:
+        # Each point's second nearest open site of the heuristic solution: the truncation
+        # then survives closing any one of its sites, so few points come out short.
+        k = np.minimum(reach[rows], np.maximum(_open_rank(data, rows, best_sel, 2) + 1, 4))
+    else:
+        k = np.minimum(reach[rows], max(4, math.ceil(data.m / max(p, 1)) + 1))
     build = time.perf_counter() - t0
     rounds = _Rounds(data, rows, reach, req, p, options, best_sel)
+    if fit_lp:
+        rounds.fit_lp(k)
     rounds.run(k)
     status, bound = rounds.status, rounds.bound
     best_sel, best_obj = rounds.best_sel, rounds.best_obj
@@ -182,9 +198,70 @@ class _Rounds:
         self.solve_seconds = 0.0
         self.stats: dict[str, int] = {"rounds": 0}
 
+    def fit_lp(self, k: IntArray) -> None:
+        """Enlarge ``k`` until the truncated LP relaxation charges no point its cap.
+
+        The LP optimum of a truncation whose points are all fully served within their ``k``
+        nearest sites is feasible, at the same cost, for the untruncated LP, so it is the full
+        LP bound: the MIP then starts from the strongest root bound of the formulation. Each
+        short point gets ``k`` up to the rank where its LP service reaches 1, plus a margin.
+        If the LP's sites happen to be integral and charge nobody short, that is a proof.
+        """
+        data, rows, w = self.data, self.rows, self.data.weights
+        for _ in range(_MAX_LP_ROUNDS):
+            if self._out_of_time():
+                return
+            tb = time.perf_counter()
+            model, _ = _build(data, rows, k, self.req, self.p, None)
+            lp = replace(
+                model,
+                integer=np.zeros_like(model.integer),
+                integral_objective=False,
+                interior_point=True,
+            )
+            self.build_seconds += time.perf_counter() - tb
+            out = solve_mip(lp, remaining_time(self.options, self.solve_seconds))
+            self.solve_seconds += out.seconds
+            self.stats["lp_rounds"] = self.stats.get("lp_rounds", 0) + 1
+            self.stats.update(
+                model_rows=model.a_matrix.shape[0],
+                model_cols=model.a_matrix.shape[1],
+                model_nnz=int(model.a_matrix.nnz),
+                max_k=int(k.max(initial=0)),
+            )
+            if out.status is not SolveStatus.OPTIMAL or out.x is None:
+                return
+            # any truncation's LP optimum is a lower bound (truncated LP <= full LP <= optimum)
+            self.bound = max(self.bound, out.objective)
+            y = np.clip(out.x[: data.m], 0.0, 1.0)
+            probe = min(int(self.reach[rows].max(initial=1)), max(2 * int(k.max()), 16))
+            pos, _ = data.k_nearest(rows, probe)
+            served = np.cumsum(np.where(pos >= 0, y[np.maximum(pos, 0)], 0.0), axis=1)
+            within = served[np.arange(len(rows)), np.maximum(k - 1, 0)]
+            short = (within < 1.0 - 1e-7) & (k < self.reach[rows]) & (w[rows] > 0)
+            if not short.any():
+                integral = bool(np.all(np.minimum(y, 1.0 - y) < 1e-7))
+                if integral:
+                    sel = np.flatnonzero(y > 0.5).astype(np.int64)
+                    obj = _true_cost(data, sel)
+                    if obj < self.best_obj:
+                        self.best_sel, self.best_obj = sel, obj
+                return
+            full = served >= 1.0 - 1e-7
+            crit = np.where(full.any(axis=1), full.argmax(axis=1) + 1, probe)
+            grow = np.maximum(crit[short], k[short]) + _LP_MARGIN
+            k[short] = np.minimum(self.reach[rows[short]], grow)
+
+    def _out_of_time(self) -> bool:
+        limit = self.options.time_limit
+        return limit is not None and self.solve_seconds >= limit
+
     def run(self, k: IntArray) -> None:
         """Run rounds until proven optimal or stopped by a limit."""
         data, rows, w = self.data, self.rows, self.data.weights
+        if self.best_sel is not None and self.bound >= self.best_obj * (1 - _PROVEN_REL_GAP):
+            self.status = SolveStatus.OPTIMAL  # the LP bound meets a known solution
+            return
         while True:
             self.stats["rounds"] += 1
             tb = time.perf_counter()
@@ -227,6 +304,20 @@ class _Rounds:
             k[under] = np.minimum(self.reach[rows[under]], 2 * k[under])
 
 
+def _open_rank(data: CostData, rows: IntArray, selected: IntArray, nth: int) -> IntArray:
+    """Rank (1-based) among each row's sites by cost of its ``nth`` nearest open site."""
+    is_open = np.zeros(data.m, dtype=bool)
+    is_open[selected] = True
+    out = np.empty(len(rows), dtype=np.int64)
+    step = max(1, 4_000_000 // max(data.m, 1))
+    for a in range(0, len(rows), step):
+        pos, _ = data.k_nearest(rows[a : a + step], data.m)
+        hits = np.cumsum((pos >= 0) & is_open[np.maximum(pos, 0)], axis=1)
+        reached = hits >= min(nth, len(selected))
+        out[a : a + step] = np.where(reached.any(axis=1), reached.argmax(axis=1) + 1, data.m)
+    return out
+
+
 def _true_cost(data: CostData, selected: IntArray | None) -> float:
     if selected is None:
         return math.inf
@@ -237,24 +328,13 @@ def _true_cost(data: CostData, selected: IntArray | None) -> float:
     return float(data.weights @ cost)
 
 
-def _greedy_start(data: CostData, req: IntArray, p: int) -> IntArray | None:
-    """Greedy add from the required sites (dense input of moderate size only)."""
+def _greedy_start(data: CostData, req: IntArray, p: int, seconds: float) -> IntArray | None:
+    """Greedy add, then vertex substitution for up to ``seconds`` (dense input of moderate size)."""
     if data.dense is None or data.n * data.m * max(p, 1) > _GREEDY_MAX_WORK:
         return None
-    c = data.dense
-    finite = c[np.isfinite(c)]
-    big = (float(finite.max()) + 1.0) * 10.0 if finite.size else 1.0
-    c = np.where(np.isfinite(c), c, big)
-    w = data.weights
-    open_ = list(req.tolist())
-    cur = c[:, open_].min(axis=1) if open_ else np.full(data.n, big * 10.0)
-    while len(open_) < p:
-        gain = w @ np.maximum(cur[:, None] - c, 0.0)
-        gain[open_] = -1.0
-        j = int(np.argmax(gain))
-        open_.append(j)
-        cur = np.minimum(cur, c[:, j])
-    return np.asarray(sorted(open_), dtype=np.int64)
+    c = finite_costs(data.dense)
+    sel = greedy_add(c, data.weights, req, p)
+    return substitute(c, data.weights, sel, req, seconds)
 
 
 _Entry = tuple[
