@@ -26,6 +26,24 @@ charged less than its true cost, the relaxation's optimum is feasible at the sam
 optimal. Otherwise :math:`K_i` is enlarged (at least doubled) for the under-charged points and
 the model is solved again, starting from the best solution so far. Under a time limit the best
 true solution is returned with the relaxation's bound, as ``feasible``.
+
+How the truncation is chosen (all exactness rests on the check above, none on these choices):
+
+* Upper bound and MIP start: greedy add, then vertex substitution (`optimizer.locate.heuristic`).
+* First :math:`K_i`: the rank of the point's second nearest open site in that solution (at
+  least 4), so the truncation still holds if any single site of it is swapped out.
+* LP fitting: the LP relaxation of the truncation (HiGHS interior point with crossover) is
+  solved and :math:`K_i` enlarged, to where the point's LP service reaches 1 plus a margin, for
+  every point the LP serves short, until none is. That LP optimum is then feasible for the
+  untruncated LP at the same cost, i.e. it is the formulation's full LP bound. When its ``y``
+  is integral, those sites cost exactly that bound and are optimal without any MIP (the usual
+  case on the benchmark instances); otherwise the MIP rounds above start from this ``K``.
+
+What "optimal" means here: costs are floats, so HiGHS runs with ``mip_rel_gap = 0`` and the
+result is reported optimal only when a bound proven by HiGHS (the MIP dual bound, within
+relative 1e-6 via `optimizer.locate._solve`, or an LP bound within relative 1e-9) meets the
+true cost of the returned sites, re-evaluated on the input costs. Both bounds are HiGHS's
+under its default feasibility tolerances (1e-7); nothing else is assumed.
 """
 
 from __future__ import annotations
@@ -42,7 +60,7 @@ import scipy.sparse as sp
 
 from optimizer.errors import SolverError
 from optimizer.locate._common import check_count, remaining_time, result, solver_options
-from optimizer.locate._solve import _PROVEN_REL_GAP, MipModel, SolverOptions, solve_mip
+from optimizer.locate._solve import MipModel, SolverOptions, solve_mip
 from optimizer.locate.costs import LONG_COLUMNS, CostData, CostInput, prepare_costs
 from optimizer.locate.heuristic import finite_costs, greedy_add, substitute
 from optimizer.locate.result import LocateResult, SolveStatus
@@ -55,6 +73,9 @@ _GREEDY_MAX_WORK = 3e9  # demand x sites x p above which the greedy start is ski
 _SEARCH_SECONDS = 10.0  # vertex substitution budget (seconds) ...
 _SEARCH_SHARE = 0.1  # ... and at most this share of the time limit
 _MAX_LP_ROUNDS = 12
+# An LP bound this close (relative) to a solution's true cost proves it optimal: float noise of
+# the LP value, far below any difference between two solutions' costs at the data's precision.
+_LP_PROOF_REL = 1e-9
 _LP_MARGIN = 2  # sites added beyond the rank where a short point's LP service reaches 1
 
 
@@ -259,7 +280,9 @@ class _Rounds:
     def run(self, k: IntArray) -> None:
         """Run rounds until proven optimal or stopped by a limit."""
         data, rows, w = self.data, self.rows, self.data.weights
-        if self.best_sel is not None and self.bound >= self.best_obj * (1 - _PROVEN_REL_GAP):
+        if self.best_sel is not None and self.bound >= self.best_obj - _LP_PROOF_REL * abs(
+            self.best_obj
+        ):
             self.status = SolveStatus.OPTIMAL  # the LP bound meets a known solution
             return
         while True:
