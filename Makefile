@@ -16,6 +16,7 @@ setup: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/medalloc validate data data/dianjiang
+	$(BIN)/medalloc run scenarios/yongchuan_2030.toml
 	$(BIN)/medalloc coverage scenarios/yongchuan_2025.toml
 
 test: $(STAMP)

@@ -92,6 +92,68 @@ def validate(
 
 
 @app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML), e.g. "
+                                             "scenarios/yongchuan_2030.toml.")],
+    out: Annotated[Path | None, typer.Option(help="Output folder (replaced as a whole, only "
+                                             "after success); default out/<scenario name>.")]
+    = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Solve an allocation scenario; write plan.csv, towns.csv, indicators.csv, summary.json."""
+    from optimizer.run_job import run_scenario
+    from optimizer.scenario import load_scenario
+
+    def work() -> Any:
+        spec = load_scenario(scenario)
+        target = out or Path("out") / spec.name
+        if as_json:
+            return run_scenario(spec, target)
+        with err.status("solving...") as status:
+
+            def progress(line: str) -> None:
+                err.print(f"  {line}", highlight=False)
+                status.update(line)
+
+            return run_scenario(spec, target, progress=progress)
+
+    summary = guarded(work)
+    if as_json:
+        print_json(summary.data)
+        return
+    print_run(summary.data, summary.out_dir)
+
+
+def print_run(data: dict[str, Any], out_dir: Path) -> None:
+    """Print a run's summary: status, sites, per-capita figures, indicators, coverage."""
+    console.print(f"[bold]{data['scenario']}[/]: {data['status']}, gap {data['gap']}, "
+                  f"{data.get('runtime_s', '?')} s", highlight=False)
+    names = [f"{s['town']} ({s['facility_id']})" for s in data.get("sub_centres", [])]
+    if names:
+        console.print(f"  sub-centres: {', '.join(names)}", highlight=False)
+    clinics = data.get("central_village_clinics", {})
+    if clinics:
+        counts = ", ".join(f"{year}: {row['count']}" for year, row in clinics.items())
+        console.print(f"  central village clinics: {counts}", highlight=False)
+    choice = data.get("sub_centre_choice")
+    if choice:
+        console.print(f"  why: {choice['reason']}", highlight=False)
+    indicators = out_dir / "indicators.csv"
+    if indicators.is_file():
+        import pandas as pd
+
+        table = Table("indicator", "year", "target", "achieved", "met", box=None, pad_edge=False)
+        for row in pd.read_csv(indicators).itertuples(index=False):
+            table.add_row(str(row.indicator), str(row.year), f"{row.target:g}",
+                          f"{row.achieved:.3f}", "yes" if row.met else "[red]NO[/]")
+        console.print(table)
+    for name, by_year in data.get("coverage_shares", {}).items():
+        shares = ", ".join(f"{year} {share:.1%}" for year, share in by_year.items())
+        console.print(f"  coverage {name}: {shares}", highlight=False)
+    console.print(f"  written to {out_dir_label(out_dir)}", highlight=False)
+
+
+@app.command()
 def coverage(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML), e.g. "
                                              "scenarios/yongchuan_2025.toml.")],

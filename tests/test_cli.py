@@ -18,7 +18,7 @@ runner = CliRunner()
 def test_help_lists_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("validate", "coverage", "locate"):
+    for command in ("validate", "run", "coverage", "locate"):
         assert command in result.stdout
 
 
@@ -82,3 +82,26 @@ def test_coverage_bad_scenario_key_is_scenario_error(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_SCENARIO
     assert "speed" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_run_dianjiang_prints_choice_and_indicators(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(ROOT / "scenarios" / "dianjiang_2025.toml"),
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "dianjiang_2025: optimal" in result.stdout
+    assert "why: " in result.stdout
+    assert "doctors per 1000 (floor)" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        "indicators.csv", "plan.csv", "summary.json", "towns.csv"
+    ]
+
+
+def test_run_json_is_the_summary(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(ROOT / "scenarios" / "yongchuan_2025.toml"),
+                                 "--out", str(tmp_path / "r"), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["scenario"] == "yongchuan_2025"
+    assert payload["status"] == "optimal"
+    assert json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8")) == payload
