@@ -44,7 +44,15 @@ from optimizer.model.sections import (
 )
 from optimizer.schema import TIERS
 
-__all__ = ["AccessSection", "CoverageSection", "DataSection", "Scenario", "load_scenario"]
+__all__ = [
+    "AccessSection",
+    "CoverageSection",
+    "DataSection",
+    "Scenario",
+    "load_scenario",
+    "read_scenario_toml",
+    "scenario_from_dict",
+]
 
 # The 15-minute circle is measured to a point with a medical team (health centre, sub-centre,
 # central village clinic). Plain village clinics are their own group: every village has one, at
@@ -254,6 +262,25 @@ def _describe(error: dict[str, Any], path: Path) -> str:
     return f"{path}: key '{key}': {message} (got {error.get('input')!r})"
 
 
+def read_scenario_toml(path: Path | str) -> dict[str, Any]:
+    """Read a scenario file's raw TOML table (not yet validated).
+
+    Raises
+    ------
+    ScenarioError
+        For a missing file, a non-UTF-8 file or a TOML syntax error (with its line).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: scenario file not found; give the path to a .toml file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: not valid TOML ({err}); fix the syntax there") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not UTF-8 text; re-save the file as UTF-8") from None
+
+
 def load_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario file; data paths become absolute.
 
@@ -264,14 +291,20 @@ def load_scenario(path: Path | str) -> Scenario:
         missing or out of range, all listed at once.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found; give the path to a .toml file")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: not valid TOML ({err}); fix the syntax there") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not UTF-8 text; re-save the file as UTF-8") from None
+    return scenario_from_dict(read_scenario_toml(path), path)
+
+
+def scenario_from_dict(raw: dict[str, Any], path: Path | str) -> Scenario:
+    """Validate a raw scenario table as if read from ``path`` (for relative data paths).
+
+    Lets callers (sweeps, robustness grids) change keys of a scenario before validating it.
+
+    Raises
+    ------
+    ScenarioError
+        For any key that is unknown, missing or out of range, all listed at once.
+    """
+    path = Path(path)
     try:
         scenario = Scenario.model_validate({**raw, "source": path})
     except ValidationError as err:
