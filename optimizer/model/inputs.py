@@ -343,8 +343,8 @@ def _demand_groups(
         pairs = cover_pairs[name]
         sites = pairs.groupby("demand_id")["facility_id"].agg(lambda s: ",".join(sorted(s)))
         fixed = demand["demand_id"].isin(cover_fixed[name])
-        reach = [sites.get(demand_id, "") for demand_id in demand["demand_id"]]
-        part = np.where(fixed, "F", reach)
+        site_text = [sites.get(demand_id, "") for demand_id in demand["demand_id"]]
+        part = np.where(fixed, "F", site_text)
         signature = signature + f"|{name}:" + pd.Series(part, index=demand.index, dtype=str)
     if len(flows):
         text = flows["facility_id"].astype(str)
