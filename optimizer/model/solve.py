@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import pulp
 
 from optimizer.errors import SolverError
+from optimizer.highs_threads import reset_scheduler_for
 from optimizer.locate.result import SolveStatus, relative_gap
 from optimizer.model.sections import SolverSection
 
@@ -105,6 +106,7 @@ def _solve_highs(problem: pulp.LpProblem, options: SolverSection,
 
     solver = pulp.HiGHS(msg=False, timeLimit=options.time_limit_s, gapRel=options.mip_gap,
                         threads=options.threads, random_seed=0)
+    reset_scheduler_for(options.threads)
     t0 = time.perf_counter()
     try:
         # PuLP's own HiGHS.actualSolve, with a MIP start slotted in before the run.
