@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from optimizer.locate import SolveStatus, p_median
-from optimizer.locate._solve import SolverOptions, solve_mip
+from optimizer.locate._solve import LpSession, MipModel, SolverOptions, solve_mip
 from optimizer.locate.costs import prepare_costs
 from optimizer.locate.heuristic import finite_costs, greedy_add, substitute
 from optimizer.locate.median import _build
+from optimizer.locate.truncation import extend, tie_complete
 
 
 def instance(seed: int, n: int = 30, m: int = 8) -> tuple[np.ndarray, np.ndarray]:
@@ -71,8 +72,8 @@ def test_mip_start_does_not_change_the_optimum() -> None:
     rows = np.arange(data.n, dtype=np.int64)
     k = np.full(data.n, data.m)  # untruncated: the MIP optimum is the p-median optimum
     bad_start = np.array([0, 1, 2], dtype=np.int64)  # a poor but feasible start
-    with_start, _ = _build(data, rows, k, req, 3, bad_start)
-    without, _ = _build(data, rows, k, req, 3, None)
+    with_start, _, _ = _build(data, rows, k, req, 3, bad_start)
+    without, _, _ = _build(data, rows, k, req, 3, None)
     assert with_start.start is not None
     assert without.start is None
     a = solve_mip(with_start, SolverOptions())
@@ -89,3 +90,28 @@ def test_time_limited_lp_fitting_keeps_a_valid_bound() -> None:
     if r.status is not SolveStatus.OPTIMAL:
         assert r.status is SolveStatus.FEASIBLE
         assert not r.best_bound > r.objective  # a lower bound, or NaN
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_growing_levels_in_place_equals_building_the_larger_truncation(seed: int) -> None:
+    costs, w = instance(seed + 20, n=40, m=9)
+    costs = np.round(costs)  # integer costs: many ties between sites
+    data, req = prepare_costs(costs, w)
+    rows = np.arange(data.n, dtype=np.int64)
+    reach = data.reach_counts()
+    k_old = tie_complete(data, rows, np.full(data.n, 2), reach)
+    grow = rows[rows % 2 == 0]  # extend every other point only
+    k_new = k_old.copy()
+    k_new[grow] = tie_complete(data, grow, np.minimum(k_old[grow] + 3, reach[grow]), reach[grow])
+    model, _, last_col = _build(data, rows, k_old, req, 3, None)
+    session = LpSession(model, SolverOptions())
+    ext = extend(data, grow, k_old[grow], k_new[grow], last_col[grow], session.n_col)
+    session.add_columns(ext.col_cost, np.zeros(len(ext.col_cost)), ext.col_upper)
+    n_new = ext.rows.shape[0]
+    session.add_rows(ext.rows, np.zeros(n_new), np.full(n_new, np.inf))
+    grown = session.solve(None)
+    direct, _, _ = _build(data, rows, k_new, req, 3, None)
+    relaxed = MipModel(**{**direct.__dict__, "integer": np.zeros_like(direct.integer)})
+    expected = solve_mip(relaxed, SolverOptions())
+    assert grown.status is expected.status is SolveStatus.OPTIMAL
+    assert grown.objective == pytest.approx(expected.objective, rel=1e-9)

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from optimizer.errors import SolverError
 from optimizer.locate.result import SolveStatus, relative_gap
 
-__all__ = ["SOLVERS", "MipModel", "MipOutcome", "SolverOptions", "solve_mip"]
+__all__ = ["SOLVERS", "LpSession", "MipModel", "MipOutcome", "SolverOptions", "solve_mip"]
 
 SOLVERS = ("highs", "cbc")
 FloatArray = npt.NDArray[np.float64]
@@ -364,3 +364,95 @@ def _cbc_command(pulp: Any, model: MipModel, options: SolverOptions, log_path: s
         warmStart=model.start is not None,
         logPath=log_path,
     )
+
+
+class LpSession:
+    """An LP kept alive in one HiGHS instance, so that added rows and columns re-solve warm.
+
+    The first solve uses the interior-point method with crossover (fast on large sparse LPs);
+    later solves start the dual simplex from the previous basis, which after adding rows
+    typically needs few iterations. Integrality in ``model`` is ignored. HiGHS only.
+    """
+
+    def __init__(self, model: MipModel, options: SolverOptions) -> None:
+        import highspy  # noqa: PLC0415  (heavy import, only when HiGHS is asked for)
+
+        self._hs = highspy
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("random_seed", 0)
+        if options.threads is not None:
+            h.setOptionValue("threads", int(options.threads))
+        h.setOptionValue("solver", "ipx")
+        h.setOptionValue("run_crossover", "on")
+        a = model.a_matrix.tocsr()
+        a.sort_indices()
+        n_row, n_col = a.shape
+        status = h.passModel(
+            int(n_col),
+            int(n_row),
+            int(a.nnz),
+            int(highspy.MatrixFormat.kRowwise),
+            int(highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize),
+            float(model.offset),
+            np.ascontiguousarray(model.c, dtype=np.float64),
+            np.ascontiguousarray(model.col_lower, dtype=np.float64),
+            np.ascontiguousarray(model.col_upper, dtype=np.float64),
+            np.ascontiguousarray(model.row_lower, dtype=np.float64),
+            np.ascontiguousarray(model.row_upper, dtype=np.float64),
+            np.ascontiguousarray(a.indptr[:-1], dtype=np.int32),
+            np.ascontiguousarray(a.indices, dtype=np.int32),
+            np.ascontiguousarray(a.data, dtype=np.float64),
+            np.zeros(n_col, dtype=np.int32),
+        )
+        if status == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS rejected the LP (passModel returned an error)")
+        self._h = h
+        self.n_col = int(n_col)
+
+    def add_columns(self, cost: FloatArray, lower: FloatArray, upper: FloatArray) -> None:
+        """Append columns with no entries yet (rows added later may use them)."""
+        k = len(cost)
+        self._h.addCols(
+            int(k),
+            np.ascontiguousarray(cost, dtype=np.float64),
+            np.ascontiguousarray(lower, dtype=np.float64),
+            np.ascontiguousarray(upper, dtype=np.float64),
+            0,
+            np.zeros(k, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0, dtype=np.float64),
+        )
+        self.n_col += k
+
+    def add_rows(self, rows: sp.csr_matrix, lower: FloatArray, upper: FloatArray) -> None:
+        """Append rows given over all current columns."""
+        a = rows.tocsr()
+        a.sort_indices()
+        self._h.addRows(
+            int(a.shape[0]),
+            np.ascontiguousarray(lower, dtype=np.float64),
+            np.ascontiguousarray(upper, dtype=np.float64),
+            int(a.nnz),
+            np.ascontiguousarray(a.indptr[:-1], dtype=np.int32),
+            np.ascontiguousarray(a.indices, dtype=np.int32),
+            np.ascontiguousarray(a.data, dtype=np.float64),
+        )
+
+    def solve(self, time_limit: float | None) -> MipOutcome:
+        """Solve (warm after the first call); OPTIMAL only when HiGHS proves the LP optimum."""
+        h, ms = self._h, self._hs.HighsModelStatus
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
+        t0 = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - t0
+        h.setOptionValue("solver", "simplex")  # later calls: warm dual simplex
+        model_status = h.getModelStatus()
+        raw = h.modelStatusToString(model_status)
+        if model_status != ms.kOptimal:
+            status = SolveStatus.INFEASIBLE if model_status == ms.kInfeasible else SolveStatus.ERROR
+            return MipOutcome(status, None, math.nan, math.nan, math.nan, seconds, raw)
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        objective = float(h.getInfo().objective_function_value)
+        return MipOutcome(SolveStatus.OPTIMAL, x, objective, objective, 0.0, seconds, raw)

@@ -51,7 +51,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -60,10 +59,11 @@ import scipy.sparse as sp
 
 from optimizer.errors import SolverError
 from optimizer.locate._common import check_count, remaining_time, result, solver_options
-from optimizer.locate._solve import MipModel, SolverOptions, solve_mip
+from optimizer.locate._solve import LpSession, MipModel, SolverOptions, solve_mip
 from optimizer.locate.costs import LONG_COLUMNS, CostData, CostInput, prepare_costs
 from optimizer.locate.heuristic import finite_costs, greedy_add, substitute
 from optimizer.locate.result import LocateResult, SolveStatus
+from optimizer.locate.truncation import extend, tie_complete
 
 __all__ = ["p_median"]
 
@@ -220,58 +220,66 @@ class _Rounds:
         self.stats: dict[str, int] = {"rounds": 0}
 
     def fit_lp(self, k: IntArray) -> None:
-        """Enlarge ``k`` until the truncated LP relaxation charges no point its cap.
+        """Enlarge ``k`` (in place) until the truncated LP relaxation serves no point short.
 
         The LP optimum of a truncation whose points are all fully served within their ``k``
         nearest sites is feasible, at the same cost, for the untruncated LP, so it is the full
         LP bound: the MIP then starts from the strongest root bound of the formulation. Each
-        short point gets ``k`` up to the rank where its LP service reaches 1, plus a margin.
-        If the LP's sites happen to be integral and charge nobody short, that is a proof.
+        short point gets ``k`` up to the rank where its LP service reaches 1, plus a margin;
+        its new levels are appended to the LP kept in HiGHS (`optimizer.locate.truncation`),
+        which re-solves warm. If the LP's sites are integral and nobody is short, that is a
+        proof. HiGHS only (with CBC the MIP rounds start from ``k`` as given).
         """
+        if self.options.solver != "highs":
+            return
         data, rows, w = self.data, self.rows, self.data.weights
+        reach = self.reach[rows]
+        k[:] = tie_complete(data, rows, k, reach)
+        tb = time.perf_counter()
+        model, _, last_col = _build(data, rows, k, self.req, self.p, None)
+        session = LpSession(model, self.options)
+        n_row, nnz = model.a_matrix.shape[0], int(model.a_matrix.nnz)
+        self.build_seconds += time.perf_counter() - tb
         for _ in range(_MAX_LP_ROUNDS):
             if self._out_of_time():
                 return
-            tb = time.perf_counter()
-            model, _ = _build(data, rows, k, self.req, self.p, None)
-            lp = replace(
-                model,
-                integer=np.zeros_like(model.integer),
-                integral_objective=False,
-                interior_point=True,
-            )
-            self.build_seconds += time.perf_counter() - tb
-            out = solve_mip(lp, remaining_time(self.options, self.solve_seconds))
+            out = session.solve(remaining_time(self.options, self.solve_seconds).time_limit)
             self.solve_seconds += out.seconds
             self.stats["lp_rounds"] = self.stats.get("lp_rounds", 0) + 1
             self.stats.update(
-                model_rows=model.a_matrix.shape[0],
-                model_cols=model.a_matrix.shape[1],
-                model_nnz=int(model.a_matrix.nnz),
-                max_k=int(k.max(initial=0)),
+                model_rows=n_row, model_cols=session.n_col, model_nnz=nnz, max_k=int(k.max())
             )
             if out.status is not SolveStatus.OPTIMAL or out.x is None:
                 return
             # any truncation's LP optimum is a lower bound (truncated LP <= full LP <= optimum)
             self.bound = max(self.bound, out.objective)
             y = np.clip(out.x[: data.m], 0.0, 1.0)
-            probe = min(int(self.reach[rows].max(initial=1)), max(2 * int(k.max()), 16))
+            probe = min(int(reach.max(initial=1)), max(2 * int(k.max()), 16))
             pos, _ = data.k_nearest(rows, probe)
             served = np.cumsum(np.where(pos >= 0, y[np.maximum(pos, 0)], 0.0), axis=1)
-            within = served[np.arange(len(rows)), np.maximum(k - 1, 0)]
-            short = (within < 1.0 - 1e-7) & (k < self.reach[rows]) & (w[rows] > 0)
-            if not short.any():
-                integral = bool(np.all(np.minimum(y, 1.0 - y) < 1e-7))
-                if integral:
+            within = served[np.arange(len(rows)), np.minimum(k, probe) - 1]
+            short = np.flatnonzero((within < 1.0 - 1e-7) & (k < reach) & (w[rows] > 0))
+            if len(short) == 0:
+                if bool(np.all(np.minimum(y, 1.0 - y) < 1e-7)):
                     sel = np.flatnonzero(y > 0.5).astype(np.int64)
                     obj = _true_cost(data, sel)
                     if obj < self.best_obj:
                         self.best_sel, self.best_obj = sel, obj
                 return
-            full = served >= 1.0 - 1e-7
+            full = served[short] >= 1.0 - 1e-7
             crit = np.where(full.any(axis=1), full.argmax(axis=1) + 1, probe)
-            grow = np.maximum(crit[short], k[short]) + _LP_MARGIN
-            k[short] = np.minimum(self.reach[rows[short]], grow)
+            grow = np.minimum(reach[short], np.maximum(crit, k[short]) + _LP_MARGIN)
+            grow = tie_complete(data, rows[short], grow, reach[short])
+            tb = time.perf_counter()
+            ext = extend(data, rows[short], k[short], grow, last_col[short], session.n_col)
+            session.add_columns(ext.col_cost, np.zeros(len(ext.col_cost)), ext.col_upper)
+            session.add_rows(
+                ext.rows, np.zeros(ext.rows.shape[0]), np.full(ext.rows.shape[0], np.inf)
+            )
+            n_row, nnz = n_row + ext.rows.shape[0], nnz + int(ext.rows.nnz)
+            last_col[short] = ext.last_col
+            k[short] = grow
+            self.build_seconds += time.perf_counter() - tb
 
     def _out_of_time(self) -> bool:
         limit = self.options.time_limit
@@ -288,7 +296,7 @@ class _Rounds:
         while True:
             self.stats["rounds"] += 1
             tb = time.perf_counter()
-            model, cap = _build(data, rows, k, self.req, self.p, self.best_sel)
+            model, cap, _ = _build(data, rows, k, self.req, self.p, self.best_sel)
             self.build_seconds += time.perf_counter() - tb
             self.stats.update(
                 model_rows=model.a_matrix.shape[0],
@@ -408,8 +416,11 @@ def _build(
     req: IntArray,
     p: int,
     start_sel: IntArray | None,
-) -> tuple[MipModel, FloatArray]:
-    """Truncated formulation (1)-(6) for ``rows`` with ``k[r]`` nearest sites each."""
+) -> tuple[MipModel, FloatArray, IntArray]:
+    """Truncated formulation (1)-(6) for ``rows`` with ``k[r]`` nearest sites each.
+
+    Returns the model, each row's cap and the column of each row's last level.
+    """
     m = data.m
     w = data.weights
     entries, lvl_counts, offset, cap = _levels(data, rows, k)
@@ -471,4 +482,4 @@ def _build(
         start=None if start_sel is None else np.concatenate([open_mask.astype(np.float64), z0]),
         integral_objective=integral and round(offset) == offset,
     )
-    return model, cap
+    return model, cap, m + z_start[1:] - 1
