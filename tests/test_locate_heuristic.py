@@ -115,3 +115,10 @@ def test_growing_levels_in_place_equals_building_the_larger_truncation(seed: int
     expected = solve_mip(relaxed, SolverOptions())
     assert grown.status is expected.status is SolveStatus.OPTIMAL
     assert grown.objective == pytest.approx(expected.objective, rel=1e-9)
+
+
+def test_zero_weights_everywhere_cost_nothing() -> None:
+    costs, _ = instance(1, n=6, m=4)
+    r = p_median(costs, np.zeros(6), 2, required=[3])
+    assert (r.status, r.objective, len(r.selected)) == (SolveStatus.OPTIMAL, 0.0, 2)
+    assert 3 in r.selected

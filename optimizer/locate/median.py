@@ -155,6 +155,21 @@ def p_median(
     w = data.weights
     in_model = (w > 0) | (reach < data.m)
     rows = np.flatnonzero(in_model).astype(np.int64)
+    if len(rows) == 0:
+        # no point with weight that could be left unserved: any p sites cost nothing
+        free = np.setdiff1d(np.arange(data.m), req)[: p - len(req)]
+        sel = np.concatenate([req, free]).astype(np.int64)
+        return result(
+            model="p_median",
+            data=data,
+            selected=sel,
+            objective=0.0,
+            status=SolveStatus.OPTIMAL,
+            bound=0.0,
+            build_seconds=time.perf_counter() - t0,
+            solve_seconds=0.0,
+            solver=solver,
+        )
     budget = _SEARCH_SHARE * time_limit if time_limit is not None else _SEARCH_SECONDS
     best_sel = _greedy_start(data, req, p, min(budget, _SEARCH_SECONDS))
     if initial_k is not None:
