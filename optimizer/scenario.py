@@ -48,6 +48,7 @@ __all__ = [
     "AccessSection",
     "CoverageSection",
     "DataSection",
+    "JustifySection",
     "Scenario",
     "load_scenario",
     "read_scenario_toml",
@@ -136,6 +137,61 @@ class CoverageSection(_Strict):
         return value
 
 
+class JustifySection(_Strict):
+    """How a sub-centre choice is justified (``medalloc justify``): pool, measures, robustness.
+
+    The location measures (population within a threshold, mean and worst-town travel time) are
+    measured to the sites of the scenario's service ``service`` (its tiers, travel mode and
+    population); the grid of speed factors x detour factors x thresholds repeats them under
+    other travel assumptions.
+    """
+
+    sites: list[str] = Field(
+        default_factory=list,
+        description="the set to justify (towns); default: [sub_centres] fixed",
+    )
+    candidates: list[str] = Field(
+        default_factory=list,
+        description="pool of alternative towns; default: [sub_centres] candidates, else every "
+        "rural town with a health centre",
+    )
+    aliases: dict[str, str] = Field(
+        default_factory=dict, description="other spellings of a town -> its name or code"
+    )
+    service: str = Field(default="referral", description="the [services.<name>] measured")
+    thresholds: list[float] = Field(
+        default_factory=list, description="minutes; default: the service's minutes"
+    )
+    speed_factors: list[float] = Field(default_factory=lambda: [1.0])
+    detour_factors: list[float] = Field(
+        default_factory=list, description="default: the [travel] detour factor"
+    )
+    within_percent: float = Field(default=5.0, ge=0)
+    k: int = Field(default=10, ge=1, description="alternatives re-optimised by the model")
+    max_model_sets: int = Field(
+        default=40, ge=1, description="re-optimise every admissible set up to this many"
+    )
+    max_sets: int = Field(
+        default=200_000, ge=1, description="enumerate the location measures up to this many"
+    )
+    time_limit_s: float = Field(default=10.0, gt=0, description="per model solve")
+
+    @field_validator("thresholds", "speed_factors")
+    @classmethod
+    def _positive(cls, value: list[float]) -> list[float]:
+        if any(not v > 0 for v in value):
+            raise ValueError(f"every value must be above 0 (got {value})")
+        return value
+
+    @field_validator("detour_factors")
+    @classmethod
+    def _detour(cls, value: list[float]) -> list[float]:
+        if any(not v >= 1 for v in value):
+            raise ValueError(f"a detour factor is road over straight-line distance, >= 1 "
+                             f"(got {value})")
+        return value
+
+
 class Scenario(_Strict):
     """A planning scenario. Sections not given take the documented defaults."""
 
@@ -161,6 +217,7 @@ class Scenario(_Strict):
     objective: ObjectiveSection = Field(default_factory=ObjectiveSection)
     solver: SolverSection = Field(default_factory=SolverSection)
     explain: ExplainSection = Field(default_factory=ExplainSection)
+    justify: JustifySection = Field(default_factory=JustifySection)
     source: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
