@@ -44,8 +44,11 @@ def _client(scheduler: str | None, workers: int | None, pending: int) -> Iterato
             yield client
         return
     count = max(1, min(workers or os.cpu_count() or 1, pending))
+    # No dashboard; the scheduler's plain HTTP routes go to a free port, not 8787 (which another
+    # cluster on the machine may hold, with a warning)
     with LocalCluster(n_workers=count, threads_per_worker=1,  # type: ignore[no-untyped-call]
-                      processes=True, host="127.0.0.1", dashboard_address=None) as cluster, \
+                      processes=True, host="127.0.0.1", dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
             Client(cluster, set_as_default=False) as client:  # type: ignore[no-untyped-call]
         yield client
 

@@ -14,7 +14,9 @@ def _share(value: float | None) -> str:
 
 
 def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.6g}"
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:,.6g}"
 
 
 def summary_text(data: dict[str, Any]) -> str:
