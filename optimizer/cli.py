@@ -154,6 +154,81 @@ def print_run(data: dict[str, Any], out_dir: Path) -> None:
 
 
 @app.command()
+def justify(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML), e.g. "
+                                             "scenarios/yongchuan_2030.toml.")],
+    sites: Annotated[str | None, typer.Option(help="Chosen towns, comma-separated: codes, "
+                                              "Chinese or pinyin names, e.g. "
+                                              "朱沱镇,三教镇,来苏镇; default: the "
+                                              "scenario's fixed sub-centres.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (replaced as a whole); "
+                                             "default out/<scenario name>/justify.")] = None,
+    no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip the maps.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Justify sub-centre sites: regret against the optimum, ranking, robustness, pairings."""
+    from optimizer.justify.job import justify as run_justify
+    from optimizer.scenario import load_scenario
+
+    def work() -> Any:
+        spec = load_scenario(scenario)
+        target = out or Path("out") / spec.name / "justify"
+        with err.status("justifying...") as status:
+
+            def progress(line: str) -> None:
+                err.print(f"  {line}", highlight=False)
+                status.update(line)
+
+            return run_justify(spec, sites, target, progress=None if as_json else progress,
+                               make_map=not no_maps)
+
+    summary = guarded(work)
+    if as_json:
+        sys.stdout.write((summary.out_dir / "justification.json").read_text(encoding="utf-8"))
+        return
+    console.print(summary.to_text(), highlight=False)
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep file (TOML), e.g. "
+                                               "scenarios/yongchuan_sweep.toml.")],
+    scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask scheduler "
+                                                  "(default: a local cluster).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Workers of the local cluster.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder; an interrupted sweep rerun "
+                                             "into it solves only the missing points; "
+                                             "default out/<sweep file name>.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Solve a scenario under many assumptions at once, on Dask; resumable."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from optimizer.sweep.run import SweepProgress, run_sweep
+
+    target = out or Path("out") / sweep_file.stem
+
+    def work() -> Any:
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                      disable=as_json) as bar:
+            task = bar.add_task("sweep", total=None)
+
+            def progress(step: SweepProgress) -> None:
+                label = f"{step.point_id} {step.status}" if step.point_id else "starting"
+                bar.update(task, completed=step.done, total=step.total, description=label)
+
+            return run_sweep(sweep_file, target, scheduler=scheduler, workers=workers,
+                             progress=progress)
+
+    summary = guarded(work)
+    if as_json:
+        sys.stdout.write((target / "summary.json").read_text(encoding="utf-8"))
+        return
+    console.print(summary.to_text(), highlight=False)
+
+
+@app.command()
 def coverage(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML), e.g. "
                                              "scenarios/yongchuan_2025.toml.")],
