@@ -171,6 +171,11 @@ class JustifySection(_Strict):
     max_model_sets: int = Field(
         default=40, ge=1, description="re-optimise every admissible set up to this many"
     )
+    max_listed: int = Field(
+        default=100, ge=1,
+        description="else list at most this many best sets by no-good cuts (the chosen set's "
+        "rank is exact when it is among them)",
+    )
     max_sets: int = Field(
         default=200_000, ge=1, description="enumerate the location measures up to this many"
     )

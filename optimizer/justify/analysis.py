@@ -176,7 +176,7 @@ def _objective_facts(values: ObjectiveValues, pool: SitePool, limit: int) -> dic
                     "chosen set's value")
         else:
             note = (f"not established: the chosen set is worse than all {len(listed)} sets the "
-                    f"model listed (raise [justify] max_model_sets, now {limit})")
+                    f"model listed (raise [justify] max_listed, now {limit})")
     regret, pct = regret_of(chosen.value if chosen.value is not None else math.nan,
                             best_value or 0.0, values.sense)
     best_positions = tuple(sorted(position[c] for c in best_key))
@@ -316,7 +316,7 @@ def analyse(scenario: Scenario, dataset: Dataset, sites: Sequence[str] | str | N
         fixed_tiers=spec.tiers, rural_only=spec.rural_only, speed_factors=speeds,
         detour_factors=detours, thresholds=thresholds, within_percent=section.within_percent,
         exhaustive=exhaustive, progress=say)
-    facts_objective = (_objective_facts(objective, pool, section.max_model_sets)
+    facts_objective = (_objective_facts(objective, pool, max(section.max_listed, section.k))
                        if objective is not None else None)
     if facts_objective is not None:
         optimum = tuple(sorted(pool.town_codes.index(c) for c in facts_objective["best_codes"]))

@@ -12,7 +12,7 @@ Which sets get a solve (each takes a fraction of a second to seconds):
 * otherwise the best sets found by the model itself with no-good cuts
   (:func:`optimizer.model.choice.k_best_sets`: the free optimum first, proven when its solve
   is optimal), at least ``[justify] k`` of them and on until one is worse than the chosen set
-  (at most ``max_model_sets``), plus the chosen set and its leave-one-out sets; each chosen
+  (at most ``max_listed``), plus the chosen set and its leave-one-out sets; each chosen
   site's best single swap is one more MIP (the other chosen sites held in, that one out, the
   size held). The chosen set's rank is then exact (every set at least as good was listed) unless
   the limit stopped the listing first: then it is "worse than the sets listed".
@@ -116,10 +116,10 @@ def objective_values(
                                time_limit_s=settings.time_limit_s)[0]
         by_set[chosen_key] = chosen
         say(f"listing the best sets by {criterion} down to the chosen set's value "
-            f"(no-good cuts, at most {settings.max_model_sets})")
+            f"(no-good cuts, at most {settings.max_listed})")
         for found in k_best_sets(model, settings.k, sizes=sizes, criterion=criterion,
                                  time_limit_s=settings.time_limit_s, until=chosen.value,
-                                 limit=max(settings.max_model_sets, settings.k)):
+                                 limit=max(settings.max_listed, settings.k)):
             by_set[towns_of(found)] = found
             best.append(towns_of(found))
         size = len(chosen_key)

@@ -67,7 +67,7 @@ def _panel(ax: Axes, dataset: Dataset, data: LocationData, pool: SitePool,
     facilities = dataset.facilities.assign(facility_id=dataset.facilities["facility_id"]
                                            .astype(str)).set_index("facility_id").to_crs(crs)
     for i, position in enumerate(chosen):
-        colour = _COLOURS[i % len(_COLOURS)]
+        colour = _COLOURS[position % len(_COLOURS)]  # a site keeps its colour in both panels
         mine = (nearest == i) & ~hospital
         ax.scatter(x[mine], y[mine], s=size[mine], c=colour, linewidths=0, alpha=0.8)
         site = facilities.loc[pool.facility_ids[position]]
@@ -90,8 +90,12 @@ def draw_map(path: Path, dataset: Dataset, data: LocationData, pool: SitePool,
         warnings.warn("no CJK font found for matplotlib; the map labels towns in pinyin "
                       "(install fonts-noto-cjk for Chinese labels)", MedallocWarning,
                       stacklevel=2)
-    chosen = tuple(sorted(pool.chosen))
-    label = pool.label if chinese else pool.label_en
+    chosen = tuple(pool.chosen)  # in the order named
+    names = pool.names_zh if chinese else pool.names_en
+
+    def label(positions: tuple[int, ...]) -> str:
+        return ("、" if chinese else ", ").join(names[p] for p in positions)
+
     with mpl.rc_context({"font.family": [font, "DejaVu Sans"]} if font else None):
         fig, axes = plt.subplots(1, 2, figsize=(12, 6), dpi=110)
         try:
