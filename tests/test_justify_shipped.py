@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from test_justify import NUMBER, allowed_numbers
@@ -12,6 +13,7 @@ from test_justify import NUMBER, allowed_numbers
 from optimizer.errors import MedallocWarning
 from optimizer.justify import justify
 from optimizer.justify.plot import cjk_font
+from optimizer.justify.sites import resolve_sites
 from optimizer.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,3 +87,12 @@ def test_dianjiang_pick_of_two_against_all_35_sets(tmp_path: Path) -> None:
     assert len(facts["objective"]["best_codes"]) == 3
     assert summary.regret_pct is not None
     assert summary.regret_pct >= 0
+
+
+def test_songji_and_songgai_name_the_same_town() -> None:
+    scenario = load_scenario(ROOT / "scenarios" / "yongchuan_2030.toml")
+    towns = gpd.read_file(ROOT / "data" / "towns.geojson")
+    aliases = dict(scenario.justify.aliases)
+    found = resolve_sites(["Songji"], towns, aliases=aliases)
+    assert found == resolve_sites(["Songgai"], towns, aliases=aliases) == ["500118107"]
+    assert resolve_sites(["松溉"], towns, aliases=aliases) == found

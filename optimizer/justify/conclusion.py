@@ -244,7 +244,8 @@ def conclusion(facts: Mapping[str, Any], marginal: pd.DataFrame,
     if objective is not None:
         sentences.append(objective)
     same = facts.get("same_size")
-    if same:
+    head = facts.get("objective") or facts["measures"]["covered"]
+    if same and same["best"] != head["best"]:
         best = fmt(same["best_value"], "count")
         regret, pct = fmt(same["regret"], "count"), fmt(same["regret_pct"], "pct")
         sentences.append({

@@ -149,11 +149,11 @@ def site_pool(scenario: Scenario, towns: pd.DataFrame, facilities: pd.DataFrame,
     if section.candidates:
         codes = resolve_sites(section.candidates, towns, aliases=aliases,
                               where="[justify] candidates")
-        source = "[justify] candidates"
+        source = "the justify candidates"
     elif sub is not None and sub.candidates:
         codes = resolve_sites(sub.candidates, towns, aliases=aliases,
                               where="[sub_centres] candidates")
-        source = "[sub_centres] candidates"
+        source = "the scenario's sub-centre candidates"
     else:
         has_centre = set(facilities.loc[facilities["tier"].isin(HEALTH_CENTRES),
                                         "town_code"].astype(str))
