@@ -34,10 +34,12 @@ How the truncation is chosen (all exactness rests on the check above, none on th
   least 4), so the truncation still holds if any single site of it is swapped out.
 * LP fitting: the LP relaxation of the truncation (HiGHS interior point with crossover) is
   solved and :math:`K_i` enlarged, to where the point's LP service reaches 1 plus a margin, for
-  every point the LP serves short, until none is. That LP optimum is then feasible for the
-  untruncated LP at the same cost, i.e. it is the formulation's full LP bound. When its ``y``
-  is integral, those sites cost exactly that bound and are optimal without any MIP (the usual
-  case on the benchmark instances); otherwise the MIP rounds above start from this ``K``.
+  every point the LP serves short, until none is; the new levels are appended to the LP held
+  in HiGHS, which re-solves warm (`optimizer.locate.truncation`). That LP optimum is then
+  feasible for the untruncated LP at the same cost, i.e. it is the formulation's full LP
+  bound. When its ``y`` is integral, those sites cost exactly that bound and are optimal
+  without any MIP (the usual case on the benchmark instances); otherwise the MIP rounds above
+  start from this ``K``.
 
 What "optimal" means here: costs are floats, so HiGHS runs with ``mip_rel_gap = 0`` and the
 result is reported optimal only when a bound proven by HiGHS (the MIP dual bound, within
@@ -229,7 +231,9 @@ class _Rounds:
         self.best_sel = start
         self.best_obj = _true_cost(data, start)
         self.status = SolveStatus.FEASIBLE
-        self.bound = -math.inf
+        # trivial bound: every point served by its nearest site (the LP rounds raise it)
+        _, nearest = data.k_nearest(rows, 1)
+        self.bound = float(data.weights[rows] @ nearest[:, 0])
         self.build_seconds = 0.0
         self.solve_seconds = 0.0
         self.stats: dict[str, int] = {"rounds": 0}

@@ -29,7 +29,7 @@ BoolArray = npt.NDArray[np.bool_]
 # Above these sizes the pairwise site comparison costs more than it saves.
 _MAX_SPARSE_PRODUCT = 4e8  # sum over rows of (row length)^2
 _MAX_DENSE_PRODUCT = 2e10  # rows * columns^2
-_MAX_ROW_PRODUCT = 3e9  # rows^2 * columns for the row comparison
+_MAX_ROW_PRODUCT = 4e11  # rows^2 * columns for the row comparison (a BLAS product)
 _ROW_BLOCK_CELLS = 4_000_000  # rows x rows cells per block of the row comparison
 
 
@@ -156,7 +156,7 @@ def dominated_rows(cov: sp.csr_matrix) -> BoolArray:
         b = min(a + step, n)
         # inter[k, i] = |row a+k ∩ row i|; row i contains row a+k when that equals |row a+k|
         inter = dense[a:b] @ dense_t
-        sub = np.rint(inter).astype(np.int64) == size[a:b, None]
+        sub = inter == size[a:b, None].astype(np.float32)  # exact: small integer counts
         # strictly larger only: of two identical rows neither is dropped here (merge_rows
         # handles those), and every dropped row keeps a smaller witness, down to a kept one
         sub &= size[None, :] > size[a:b, None]
