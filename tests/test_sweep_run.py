@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from distributed import LocalCluster
 
 from optimizer.run_job import run_scenario
 from optimizer.sweep import SweepProgress, SweepSummary, expand_points, load_sweep, run_sweep
@@ -147,16 +148,26 @@ def test_a_stale_point_is_solved_again(tmp_path: Path) -> None:
 
 
 def test_a_failing_point_does_not_stop_the_sweep(tmp_path: Path) -> None:
-    """One point's data folder holds no dataset: that point is a data error, the other solves."""
+    """One point's data folder holds no dataset: that point is a data error, the other solves.
+
+    Run on an existing cluster given by its scheduler address, keeping each point's plan.
+    """
     empty = tmp_path / "empty"
     empty.mkdir()
     sweep = tmp_path / "sweep.toml"
     sweep.write_text(
-        f'name = "t"\nbase = "{(DATA / "sweep_county.toml").as_posix()}"\n[parameters]\n'
-        f'"data.folder" = ["{(DATA / "sweep_county").as_posix()}", "{empty.as_posix()}"]\n',
-        encoding="utf-8")
-    summary = run_sweep(sweep, tmp_path / "out", workers=2)
+        f'name = "t"\nbase = "{(DATA / "sweep_county.toml").as_posix()}"\nkeep_runs = true\n'
+        f'[parameters]\n"data.folder" = ["{(DATA / "sweep_county").as_posix()}", '
+        f'"{empty.as_posix()}"]\n', encoding="utf-8")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
+        summary = run_sweep(sweep, tmp_path / "out", scheduler=cluster.scheduler_address,
+                            workers=1)
+    assert summary.workers == 1
     assert dict(summary.statuses) == {"data_error": 1, "optimal": 1}
-    table = pd.read_csv(tmp_path / "out" / "results.csv")
-    failed = table[table["status"].eq("data_error")]
-    assert failed["reason"].str.contains("towns").all()
+    table = pd.read_csv(tmp_path / "out" / "results.csv").set_index("status")
+    assert "towns" in table.loc["data_error", "reason"]
+    solved = table.loc["optimal", "point_id"]
+    assert (tmp_path / "out" / "runs" / solved / "plan.csv").is_file()
+    assert [p.name for p in (tmp_path / "out" / "runs").iterdir()] == [solved]

@@ -58,6 +58,9 @@ def results_table(records: Sequence[dict[str, Any]], parameters: Sequence[str]) 
         return pd.DataFrame(columns=["point_id", *parameters, *_HEAD, "reason"])
     ordered = [c for c in frame.columns if c != "reason"] + ["reason"]
     # numbers stay numbers with None as missing, so the table reads back with the right dtypes
+    for key in parameters:  # a column mixing text and numbers is text (Parquet needs one type)
+        if not frame[key].map(lambda v: isinstance(v, int | float)).all():
+            frame[key] = frame[key].astype(str)
     for column in ("objective", "gap", "cost"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     if "central_village_clinics" in frame:
