@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from optimizer.locate import SolveStatus, lscp, mclp
+from optimizer.locate.covering import _disjoint_rows
 from optimizer.locate.reduce import dominated_columns, dominated_rows, merge_rows
 
 cover_matrices = arrays(np.bool_, st.tuples(st.integers(1, 9), st.integers(1, 6)))
@@ -127,3 +128,9 @@ def test_cover_test_proves_the_trivial_bound_where_greedy_fails() -> None:
     r = mclp(np.where(a, 1.0, 5.0), np.ones(6), 1.0, 2)
     assert r.stats["cover_test"] == 1
     assert (r.status, r.objective, r.selected) == (SolveStatus.OPTIMAL, 6.0, (1, 2))
+
+
+def test_disjoint_rows_bound_the_set_cover_size() -> None:
+    a = sp.csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 1, 0], [0, 1, 1, 0], [0, 0, 0, 1]], float))
+    assert _disjoint_rows(a, 10) == 3  # rows 1, 3 and then 0 share no site
+    assert _disjoint_rows(a, 1) == 2  # stops once above the limit

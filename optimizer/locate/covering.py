@@ -447,6 +447,8 @@ def _cover_within(
     None also when the test was stopped by its time cap (then nothing is concluded). Returns the
     columns and the solver seconds spent.
     """
+    if _disjoint_rows(a, q) > q:
+        return None, 0.0  # more than q points with no site in common: no cover of q sites
     red, alive, fixed, _ = reduce_set_cover(a, np.zeros(0, dtype=np.int64))
     if len(fixed) > q:
         return None, 0.0
@@ -458,6 +460,25 @@ def _cover_within(
     if status is not SolveStatus.OPTIMAL:
         return None, seconds
     return np.unique(np.concatenate([fixed, alive[chosen]])).astype(np.int64), seconds
+
+
+def _disjoint_rows(a: sp.csr_matrix, limit: int) -> int:
+    """Size of a greedy set of rows sharing no column (stops once above ``limit``).
+
+    Every cover needs a distinct column for each of these rows, so the count is a lower bound
+    on the set-cover size.
+    """
+    used = np.zeros(a.shape[1], dtype=bool)
+    count = 0
+    indptr, indices = a.indptr, a.indices
+    for i in np.argsort(np.diff(indptr), kind="stable"):
+        cols = indices[indptr[i] : indptr[i + 1]]
+        if not used[cols].any():
+            used[cols] = True
+            count += 1
+            if count > limit:
+                break
+    return count
 
 
 def _pad(selected: IntArray, p: int, m: int) -> IntArray:
