@@ -75,9 +75,9 @@ def test_objective_spread_by_status() -> None:
 def test_influence_holds_the_other_parameters_fixed(spec: SweepSpec) -> None:
     found = influence(spec, RECORDS)
     # m moves with c fixed: c = 8.5 (a1, b1, c1: one decision), c = 9.5 (a2, b2: two decisions)
-    assert found["m"]["held_fixed"] == {"groups": 2, "changed": 1}
+    assert found["m"]["held_fixed"] == {"groups": 2, "changed": 1, "changed_at_full_coverage": 0}
     # c moves with m fixed: m = 9 (a1, a2: same), m = 12 (b1, b2: differ); m = 20 has one solved
-    assert found["c"]["held_fixed"] == {"groups": 2, "changed": 1}
+    assert found["c"]["held_fixed"] == {"groups": 2, "changed": 1, "changed_at_full_coverage": 0}
     by_value = {row["value"]: row for row in found["m"]["by_value"]}
     assert list(by_value) == ["9", "12", "20"]
     assert by_value["12"] == {"value": "12", "points": 2, "solved": 2, "decisions": 2,
@@ -94,8 +94,21 @@ def test_a_parameter_that_never_moves_the_decision(spec: SweepSpec) -> None:
     same = [record(f"p{i}", m, c, "optimal", ["T2", "T3"], 1.0)
             for i, (m, c) in enumerate([(9, 8.5), (12, 8.5), (9, 9.5), (12, 9.5)])]
     found = influence(spec, same)
-    assert found["m"]["held_fixed"] == {"groups": 2, "changed": 0}
-    assert found["c"]["held_fixed"] == {"groups": 2, "changed": 0}
+    assert found["m"]["held_fixed"] == {"groups": 2, "changed": 0, "changed_at_full_coverage": 0}
+    assert found["c"]["held_fixed"] == {"groups": 2, "changed": 0, "changed_at_full_coverage": 0}
+
+
+def test_changes_where_everyone_is_covered_are_flagged_as_ties(spec: SweepSpec) -> None:
+    # At c = 9.5 everyone is covered whatever m is, and the decision still moves: a tie.
+    # At c = 8.5 the point m = 9 covers 90 %: that change is not a tie.
+    points = [record("p1", 9, 9.5, "optimal", ["T2", "T3"], 100000.0),
+              record("p2", 12, 9.5, "optimal", ["T3", "T5"], 100000.0),
+              record("p3", 9, 8.5, "optimal", ["T2", "T3"], 90000.0),
+              record("p4", 12, 8.5, "optimal", ["T3", "T5"], 100000.0)]
+    held = influence(spec, points)["m"]["held_fixed"]
+    assert held == {"groups": 2, "changed": 2, "changed_at_full_coverage": 1}
+    text = summary_text(summarise(spec, points, missing=[]))
+    assert "in 2 of 2 settings of the others (1 of them where every point covers everyone" in text
 
 
 def test_table_is_sorted_by_point_id_with_last_year_figures(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def test_infeasible_points_are_recorded_with_the_reason(
     data = json.loads((small[0].out_dir / "summary.json").read_text(encoding="utf-8"))
     assert data["objective"]["infeasible"] == {"points": 2}
     assert data["influence"]["services.referral.minutes"]["held_fixed"] == {
-        "groups": 1, "changed": 1}
+        "groups": 1, "changed": 1, "changed_at_full_coverage": 0}
 
 
 def test_interrupted_sweep_resumes_with_the_missing_points(tmp_path: Path) -> None:

@@ -6,7 +6,11 @@ The *decision* of a point is its set of sub-centres. Only points with a solution
 * ``held_fixed``: the points are grouped by the values of every *other* parameter; in each group
   with two or more solved points, does the decision differ? ``changed`` of ``groups`` is how often
   moving this parameter alone changes the decision (grids; random draws rarely share the other
-  values, so there it is usually not measurable, ``groups = 0``).
+  values, so there it is usually not measurable, ``groups = 0``). ``changed_at_full_coverage``
+  counts the changed groups in which every point covers everyone in the first objective's
+  service (a ``coverage:<service>`` objective at a share of 1 in the last plan year): there many
+  sets tie on that objective and the choice among them is made by the later stages, or by the
+  solver when those tie too, so such a change says little about the assumption.
 * ``by_value``: for each value of the parameter (random ranges: four equal-width bins), the
   number of points, of solved points, of distinct decisions, and the most common decision with
   its share of the solved points.
@@ -100,12 +104,15 @@ def influence(spec: SweepSpec, records: Sequence[dict[str, Any]]) -> dict[str, d
         others = [k for k in spec.parameters if k != key]
         groups: dict[str, set[str]] = defaultdict(set)
         sizes: Counter[str] = Counter()
+        partial: set[str] = set()  # groups with a point short of full first-objective coverage
         for record in solved:
             rest = canonical_json({k: record["params"][k] for k in others})
             groups[rest].add(decision(record))
             sizes[rest] += 1
+            if not _full_coverage(record):
+                partial.add(rest)
         measurable = [g for g in groups if sizes[g] >= 2]
-        changed = sum(1 for g in measurable if len(groups[g]) > 1)
+        changed = [g for g in measurable if len(groups[g]) > 1]
         labels = _labels(spec, key, records)
         by_value: dict[str, list[str | None]] = defaultdict(list)
         for record in records:
@@ -123,9 +130,20 @@ def influence(spec: SweepSpec, records: Sequence[dict[str, Any]]) -> dict[str, d
                            most_common_share=_round(n / len(made)))
             rows.append(row)
         rows.sort(key=_value_order)
-        out[key] = {"held_fixed": {"groups": len(measurable), "changed": changed},
+        out[key] = {"held_fixed": {"groups": len(measurable), "changed": len(changed),
+                                   "changed_at_full_coverage": len(set(changed) - partial)},
                     "by_value": rows}
     return out
+
+
+def _full_coverage(record: Mapping[str, Any]) -> bool:
+    """Whether the point's first objective is a coverage share of 1 in the last plan year."""
+    name = str(record.get("objective_name") or "")
+    shares = record.get("coverage_shares", {}).get(name.removeprefix("coverage:"), {})
+    if not name.startswith("coverage:") or not shares:
+        return False
+    last = shares[max(shares, key=int)]
+    return last is not None and float(last) >= 1.0 - 1e-9
 
 
 def _value_order(row: Mapping[str, Any]) -> tuple[int, float, str]:

@@ -52,6 +52,9 @@ def summary_text(data: dict[str, Any]) -> str:
         if held["groups"]:
             moved = (f"changing it alone changes the decision in {held['changed']} of "
                      f"{held['groups']} settings of the others")
+            if held["changed_at_full_coverage"]:
+                moved += (f" ({held['changed_at_full_coverage']} of them where every point "
+                          "covers everyone, so sets tie on the first objective)")
         else:
             moved = "not measurable with the others held fixed (no two points share them)"
         lines.append(f"  {key}: {moved}")
