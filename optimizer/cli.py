@@ -186,7 +186,7 @@ def justify(
     if as_json:
         sys.stdout.write((summary.out_dir / "justification.json").read_text(encoding="utf-8"))
         return
-    console.print(summary.to_text(), highlight=False)
+    console.print(summary.to_text(), highlight=False, markup=False)
 
 
 @app.command()
@@ -225,7 +225,7 @@ def sweep(
     if as_json:
         sys.stdout.write((target / "summary.json").read_text(encoding="utf-8"))
         return
-    console.print(summary.to_text(), highlight=False)
+    console.print(summary.to_text(), highlight=False, markup=False)
 
 
 @app.command()
@@ -260,7 +260,7 @@ def coverage(
     if as_json:
         sys.stdout.write((summary.out_dir / "summary.json").read_text(encoding="utf-8"))
         return
-    console.print(summary.to_text(), highlight=False)
+    console.print(summary.to_text(), highlight=False, markup=False)
 
 
 @app.command()

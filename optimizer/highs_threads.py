@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 __all__ = ["reset_scheduler_for"]
 
 
@@ -18,3 +21,14 @@ def reset_scheduler_for(threads: int | None) -> None:
     import highspy  # noqa: PLC0415  (heavy import, only when HiGHS runs)
 
     highspy.Highs.resetGlobalScheduler(True)
+    # After a reset the next Highs() prints HiGHS's banner to file descriptor 1, which would
+    # corrupt `--json` output; build that first instance with descriptor 1 pointed at devnull.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)

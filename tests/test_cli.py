@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,14 @@ def test_run_json_is_the_summary(tmp_path: Path) -> None:
     assert payload["scenario"] == "yongchuan_2025"
     assert payload["status"] == "optimal"
     assert json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8")) == payload
+
+
+def test_json_stdout_is_pure_json_in_a_real_process(tmp_path: Path) -> None:
+    # Solver libraries may write to file descriptor 1 directly, which CliRunner cannot see.
+    done = subprocess.run(
+        [sys.executable, "-m", "optimizer", "run", str(ROOT / "scenarios" / "dianjiang_2025.toml"),
+         "--out", str(tmp_path / "r"), "--json"],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["scenario"] == "dianjiang_2025"
