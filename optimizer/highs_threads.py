@@ -28,7 +28,7 @@ def reset_scheduler_for(threads: int | None) -> None:
     try:
         with open(os.devnull, "wb") as devnull:
             os.dup2(devnull.fileno(), 1)
-            highspy.Highs()
+            highspy.Highs()  # type: ignore[no-untyped-call]
     finally:
         os.dup2(saved, 1)
         os.close(saved)
