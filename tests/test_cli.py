@@ -20,7 +20,7 @@ runner = CliRunner()
 def test_help_lists_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("validate", "run", "coverage", "locate"):
+    for command in ("validate", "run", "coverage", "justify", "locate", "sweep"):
         assert command in result.stdout
 
 
@@ -118,3 +118,22 @@ def test_json_stdout_is_pure_json_in_a_real_process(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["scenario"] == "dianjiang_2025"
+
+
+def test_justify_dianjiang_pick(tmp_path: Path) -> None:
+    out = tmp_path / "j"
+    result = runner.invoke(app, ["justify", str(ROOT / "scenarios" / "dianjiang_2025.toml"),
+                                 "--sites", "Shaping,周嘉镇", "--out", str(out), "--no-maps"])
+    assert result.exit_code == 0, result.output
+    assert "regret" in result.stdout
+    assert "结论" in result.stdout
+    assert (out / "justification.json").is_file()
+    assert (out / "justification.md").is_file()
+
+
+def test_justify_unknown_town_suggests(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["justify", str(ROOT / "scenarios" / "yongchuan_2030.toml"),
+                                 "--sites", "Sanjao,朱沱镇,来苏镇", "--out", str(tmp_path / "j")])
+    assert result.exit_code == EXIT_SCENARIO
+    assert "Sanjiao" in result.output
+    assert not (tmp_path / "j").exists()
