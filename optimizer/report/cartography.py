@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 DPI = 200
+_CJK = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+")
 # tier -> (marker, colour, size, legend text); drawn in this order, hospitals on top.
 TIER_STYLE: dict[str, tuple[str, str, float, str]] = {
     "village_clinic": (".", "#8c8c8c", 6, "village clinic 村卫生室"),
@@ -190,7 +192,15 @@ def add_source_note(fig: Any, note: str) -> None:
 def save_png(fig: Any, path: Path) -> None:
     """Save at print resolution without a timestamp or version in the metadata."""
     import matplotlib.pyplot as plt  # noqa: PLC0415 - optional extra
+    from matplotlib.text import Text  # noqa: PLC0415
 
+    if cjk_font() is None:
+        # Without a CJK font, drop Chinese characters left in legends and titles rather than
+        # draw empty boxes (town labels already use the romanised names).
+        for text in fig.findobj(Text):
+            content = text.get_text()
+            if _CJK.search(content):
+                text.set_text(" ".join(_CJK.sub(" ", content).split()))
     try:
         fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None},
                     facecolor="white")

@@ -61,6 +61,15 @@ def missing(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+# Marks the page once loaded, for checks in a headless browser: how many images drew.
+_MARK_LOADED = """window.addEventListener("load", function () {
+  var imgs = document.images, ok = 0;
+  for (var i = 0; i < imgs.length; i++) { if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++; }
+  document.body.dataset.images = String(imgs.length);
+  document.body.dataset.imagesLoaded = String(ok);
+});"""
+
+
 def esc(value: object) -> str:
     """HTML-escape ``value``'s text."""
     return escape(str(value), quote=True)
@@ -126,7 +135,7 @@ def page(title: str, lead: str, sections: Sequence[tuple[str, str, str]]) -> str
         f"<title>{esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<header><h1>{esc(title)}</h1><p class=\"lead\">{esc(lead)}</p></header>\n"
         f"<nav><h3>Contents</h3><ol>{contents}</ol></nav>\n{body}\n"
-        "</body>\n</html>\n"
+        f"<script>{_MARK_LOADED}</script>\n</body>\n</html>\n"
     )
 
 
