@@ -176,8 +176,10 @@ def best_set(justify: JustifyOutputs | None, layers: MapLayers) -> list[str] | N
     if justify is None or justify.ranking is None or justify.ranking.empty:
         return None
     ranking = justify.ranking
-    if "rank" in ranking.columns:
-        ranking = ranking.sort_values("rank", kind="stable")
+    rank = next((c for c in ("rank", "objective_rank", "covered_rank") if c in ranking.columns),
+                None)
+    if rank is not None:
+        ranking = ranking.sort_values(rank, kind="stable")
     row = ranking.iloc[0]
     for column in ("facility_ids", "sites", "set", "sub_centres", "towns"):
         if column in ranking.columns and isinstance(row[column], str):
@@ -216,10 +218,13 @@ def _catchments(out_dir: Path, layers: MapLayers, run: RunOutputs, chosen: list[
     best = best_set(justify, layers)
     if best and sorted(best) != sorted(chosen):
         panels.append(("best-ranked set (ranking.csv)", best))
+        town_of = dict(zip(layers.towns["code"], layers.towns["name_zh"].astype(str),
+                           strict=True))
         for site in best:
             if site not in names:
                 row = layers.facilities[layers.facilities["facility_id"] == site]
-                names[site] = str(row["name_zh"].iloc[0]) if len(row) else site
+                code = str(row["town_code"].iloc[0]) if len(row) else ""
+                names[site] = f"{town_of.get(code, site)} (best-ranked set)"
     catchments_map(out_dir / "catchments.png", layers, panels, names, anchors,
                    "Sub-centre catchments: the nearest sub-centre or county hospital")
     caption = ("Each town coloured by the site nearest (straight line) to most of its "

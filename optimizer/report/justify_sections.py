@@ -17,15 +17,16 @@ _BULLET = re.compile(r"^\s*[-*]\s+")
 
 
 def justification_html(justify: JustifyOutputs | None) -> str:
-    """The justification's text and tables, or a sentence saying there is none yet."""
+    """``justification.md`` as HTML, else the tables' heads, else a sentence saying none yet."""
     if justify is None or justify.empty:
         return paragraph("No justification files (justification.md, ranking.csv, ...) were "
                          "found beside this run: run `medalloc justify` on the scenario to "
                          "compare the chosen sub-centres with every alternative.", "note")
-    parts = ["<h3>Justification</h3>"]
     if justify.markdown:
-        parts.append(f'<div class="box">{markdown_html(justify.markdown)}</div>')
-    elif justify.justification:
+        # justification.md already carries the conclusion and every table's head.
+        return f'<div class="justification">{markdown_html(justify.markdown)}</div>'
+    parts = ["<h3>Justification</h3>"]
+    if justify.justification:
         parts.append(_json_summary(justify.justification))
     for title, frame in (("Ranking of sub-centre sets (ranking.csv)", justify.ranking),
                          ("What each site adds (marginal.csv)", justify.marginal),
@@ -81,7 +82,8 @@ def markdown_html(text: str) -> str:
                     r"^(#{1,6}\s|\s*[-*]\s+|\s*\|)", lines[i]):
                 block.append(lines[i].strip())
                 i += 1
-            out.append(f"<p>{_inline(' '.join(block))}</p>")
+            # The justification writes one sentence a line: keep the breaks, they read better.
+            out.append(f"<p>{'<br>'.join(_inline(line) for line in block)}</p>")
     return "\n".join(out)
 
 

@@ -165,11 +165,13 @@ def plan_section(run: RunOutputs, figures: Sequence[Figure], town_names: dict[st
         every = every.sort_values(["resource", "change", "facility_id"])
         parts.append("<h3>Facilities whose levels or tier change (central village clinics "
                      "are listed in the sub-centres section)</h3>")
-        parts.append(table(
-            every[["resource", "name_zh", "town", "tier_before", "tier", "before", "after",
-                   "change"]],
-            {"before": whole, "after": whole, "change": signed},
-            numeric=("before", "after", "change")))
+        shown = every[["resource", "name_zh", "town", "tier_before", "tier", "before", "after",
+                       "change"]].rename(columns={"name_zh": "facility",
+                                                  "tier_before": "tier before",
+                                                  "tier": f"tier in {last}",
+                                                  "after": f"in {last}"})
+        parts.append(table(shown, {"before": whole, f"in {last}": whole, "change": signed},
+                           numeric=("before", f"in {last}", "change")))
     return section("plan", "The allocation plan: what moves where", parts)
 
 
