@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint clean
+.PHONY: setup fonts run test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +14,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: $(STAMP)
+# Chinese labels on maps need a CJK font; install Debian's when we can, else the maps fall back to
+# romanised labels with a warning.
+fonts:
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk; \
+	fi
+
+run: $(STAMP) fonts
 	$(BIN)/medalloc validate data data/dianjiang
 	$(BIN)/medalloc run scenarios/yongchuan_2030.toml
+	$(BIN)/medalloc justify scenarios/yongchuan_2030.toml --sites 朱沱镇,三教镇,来苏镇
 	$(BIN)/medalloc coverage scenarios/yongchuan_2025.toml
 
 test: $(STAMP)

@@ -98,9 +98,13 @@ def run(
     out: Annotated[Path | None, typer.Option(help="Output folder (replaced as a whole, only "
                                              "after success); default out/<scenario name>.")]
     = None,
+    no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip the maps (report.html "
+                                          "is still written).")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Solve an allocation scenario; write plan.csv, towns.csv, indicators.csv, summary.json."""
+    from optimizer.dataset import load_dataset
+    from optimizer.report import write_run_report
     from optimizer.run_job import run_scenario
     from optimizer.scenario import load_scenario
 
@@ -108,14 +112,17 @@ def run(
         spec = load_scenario(scenario)
         target = out or Path("out") / spec.name
         if as_json:
-            return run_scenario(spec, target)
-        with err.status("solving...") as status:
+            result = run_scenario(spec, target)
+        else:
+            with err.status("solving...") as status:
 
-            def progress(line: str) -> None:
-                err.print(f"  {line}", highlight=False)
-                status.update(line)
+                def progress(line: str) -> None:
+                    err.print(f"  {line}", highlight=False)
+                    status.update(line)
 
-            return run_scenario(spec, target, progress=progress)
+                result = run_scenario(spec, target, progress=progress)
+        write_run_report(target, load_dataset([spec.data.folder]), maps=not no_maps)
+        return result
 
     summary = guarded(work)
     if as_json:
@@ -167,7 +174,9 @@ def justify(
     as_json: JsonOption = False,
 ) -> None:
     """Justify sub-centre sites: regret against the optimum, ranking, robustness, pairings."""
+    from optimizer.dataset import load_dataset
     from optimizer.justify.job import justify as run_justify
+    from optimizer.report import write_justify_report
     from optimizer.scenario import load_scenario
 
     def work() -> Any:
@@ -179,8 +188,10 @@ def justify(
                 err.print(f"  {line}", highlight=False)
                 status.update(line)
 
-            return run_justify(spec, sites, target, progress=None if as_json else progress,
-                               make_map=not no_maps)
+            result = run_justify(spec, sites, target, progress=None if as_json else progress,
+                                 make_map=not no_maps)
+        write_justify_report(target, load_dataset([spec.data.folder]), maps=not no_maps)
+        return result
 
     summary = guarded(work)
     if as_json:
@@ -240,6 +251,7 @@ def coverage(
     """Map coverage gaps: who is outside each travel-time threshold, per village and town."""
     from optimizer.coverage_job import run_coverage
     from optimizer.dataset import load_dataset
+    from optimizer.report import write_coverage_report
     from optimizer.scenario import load_scenario
     from optimizer.travel import TravelSettings
 
@@ -249,12 +261,14 @@ def coverage(
         settings = TravelSettings.from_dict(spec.travel)
         target = out or Path("out") / spec.name / "coverage"
         access = spec.coverage.access
-        return run_coverage(
+        result = run_coverage(
             data.towns, data.demand, data.facilities, settings, spec.coverage.groups,
             spec.coverage.thresholds, target, roads=data.roads, make_map=not no_maps,
             resources=tuple(r for r in access.resources if r in data.facilities.columns),
             step_weights={float(k): v for k, v in access.step_weights.items()},
         )
+        write_coverage_report(target, data, maps=not no_maps)
+        return result
 
     summary = guarded(work)
     if as_json:

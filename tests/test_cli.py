@@ -71,7 +71,8 @@ def test_coverage_on_shipped_yongchuan(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "outside 15 min of primary:" in result.stdout
     assert "outside 30 min of referral:" in result.stdout
-    for name in ("coverage.csv", "towns_coverage.csv", "gaps.gpkg", "summary.json"):
+    for name in ("coverage.csv", "towns_coverage.csv", "gaps.gpkg", "summary.json",
+                 "report.html"):
         assert (out / name).is_file(), name
     assert not (out / "gaps_map.png").exists()
 
@@ -89,19 +90,19 @@ def test_coverage_bad_scenario_key_is_scenario_error(tmp_path: Path) -> None:
 def test_run_dianjiang_prints_choice_and_indicators(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = runner.invoke(app, ["run", str(ROOT / "scenarios" / "dianjiang_2025.toml"),
-                                 "--out", str(out)])
+                                 "--out", str(out), "--no-maps"])
     assert result.exit_code == 0, result.output
     assert "dianjiang_2025: optimal" in result.stdout
     assert "why: " in result.stdout
     assert "doctors per 1000 (floor)" in result.stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "indicators.csv", "plan.csv", "summary.json", "towns.csv"
+        "indicators.csv", "plan.csv", "report.html", "summary.json", "towns.csv"
     ]
 
 
 def test_run_json_is_the_summary(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(ROOT / "scenarios" / "yongchuan_2025.toml"),
-                                 "--out", str(tmp_path / "r"), "--json"])
+                                 "--out", str(tmp_path / "r"), "--json", "--no-maps"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["scenario"] == "yongchuan_2025"
@@ -113,7 +114,7 @@ def test_json_stdout_is_pure_json_in_a_real_process(tmp_path: Path) -> None:
     # Solver libraries may write to file descriptor 1 directly, which CliRunner cannot see.
     done = subprocess.run(
         [sys.executable, "-m", "optimizer", "run", str(ROOT / "scenarios" / "dianjiang_2025.toml"),
-         "--out", str(tmp_path / "r"), "--json"],
+         "--out", str(tmp_path / "r"), "--json", "--no-maps"],
         capture_output=True, text=True, check=False, cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
@@ -129,6 +130,7 @@ def test_justify_dianjiang_pick(tmp_path: Path) -> None:
     assert "结论" in result.stdout
     assert (out / "justification.json").is_file()
     assert (out / "justification.md").is_file()
+    assert (out / "report.html").is_file()
 
 
 def test_justify_unknown_town_suggests(tmp_path: Path) -> None:
