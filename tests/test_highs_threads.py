@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import highspy
+import numpy as np
+import pytest
 
 from optimizer.highs_threads import reset_scheduler_for
+from optimizer.locate import p_median
 
 
 def _run(threads: int | None) -> highspy.HighsStatus:
@@ -23,3 +28,15 @@ def test_thread_count_takes_after_a_default_run() -> None:
     reset_scheduler_for(2)
     assert _run(2) == highspy.HighsStatus.kOk
     assert _run(None) == highspy.HighsStatus.kOk
+
+
+def test_locate_with_threads_after_a_default_run() -> None:
+    rng = np.random.default_rng(7)
+    costs = rng.uniform(1.0, 100.0, size=(40, 12))
+    weights = rng.uniform(1.0, 5.0, size=40)
+    best = min(float((weights * costs[:, list(c)].min(axis=1)).sum())
+               for c in itertools.combinations(range(12), 3))
+    assert _run(None) == highspy.HighsStatus.kOk
+    result = p_median(costs, weights, 3, threads=1)
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(best)

@@ -24,6 +24,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from optimizer.errors import SolverError
+from optimizer.highs_threads import reset_scheduler_for
 from optimizer.locate.result import SolveStatus, relative_gap
 
 __all__ = ["SOLVERS", "LpSession", "MipModel", "MipOutcome", "SolverOptions", "solve_mip"]
@@ -178,6 +179,7 @@ def _classify(
 def _solve_highs(model: MipModel, options: SolverOptions) -> MipOutcome:
     import highspy  # noqa: PLC0415  (heavy import, only when HiGHS is asked for)
 
+    reset_scheduler_for(options.threads)
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
@@ -378,6 +380,7 @@ class LpSession:
         import highspy  # noqa: PLC0415  (heavy import, only when HiGHS is asked for)
 
         self._hs = highspy
+        reset_scheduler_for(options.threads)
         h = highspy.Highs()  # type: ignore[no-untyped-call]
         h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", 0)
