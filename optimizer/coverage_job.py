@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +32,7 @@ from optimizer.access import (
     inequality,
     town_access,
 )
+from optimizer.atomic import replace_folder
 from optimizer.coverage import (
     ThresholdsArg,
     coverage_table,
@@ -369,25 +367,5 @@ def _write_map(
 
 def _write_atomically(out_dir: Path, build: Callable[[Path], None]) -> None:
     """Build the output in a temporary sibling folder, then swap it in whole."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ScenarioError(f"output path {out_dir} exists and is not a folder; choose another")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with replace_folder(out_dir) as tmp:
         build(tmp)
-        tmp.chmod(0o755)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if not out_dir.exists():
-        tmp.rename(out_dir)
-        return
-    old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex}"
-    out_dir.rename(old)
-    try:
-        tmp.rename(out_dir)
-    except BaseException:
-        old.rename(out_dir)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

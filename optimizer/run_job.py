@@ -14,8 +14,6 @@ import hashlib
 import json
 import math
 import platform
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer.atomic import replace_folder
 from optimizer.dataset import Dataset, load_dataset
 from optimizer.errors import InfeasibleError, SolverError
 from optimizer.model.build import build_model
@@ -176,25 +175,9 @@ def _csv(frame: pd.DataFrame) -> str:
 
 def _write_atomically(out: Path, files: dict[str, str]) -> None:
     """Write ``files`` into a temporary sibling of ``out``, then swap it into place."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    old: Path | None = None
-    try:
+    with replace_folder(out) as tmp:
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            old.rmdir()
-            out.rename(old)
-        tmp.rename(out)
-    except BaseException:
-        if old is not None and not out.exists():
-            old.rename(out)  # put the previous run back
-            old = None
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _sha256(path: Path) -> str:

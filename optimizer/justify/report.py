@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from optimizer.atomic import replace_folder
 from optimizer.justify.analysis import Analysis
 from optimizer.justify.conclusion import Sentence, fmt
 
@@ -130,10 +129,7 @@ def _method(facts: dict[str, Any]) -> str:
 def write_outputs(out: Path, analysis: Analysis, sentences: list[Sentence],
                   extra: dict[str, Any], draw: Callable[[Path], None] | None) -> None:
     """Write every file into a temporary sibling of ``out``, then swap it into place."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    old: Path | None = None
-    try:
+    with replace_folder(out) as tmp:
         tables = {"ranking.csv": analysis.ranking, "marginal.csv": analysis.marginal,
                   "robustness.csv": analysis.robustness, "pairings.csv": analysis.pairings}
         for name, frame in tables.items():
@@ -145,16 +141,3 @@ def write_outputs(out: Path, analysis: Analysis, sentences: list[Sentence],
         (tmp / "justification.md").write_text(markdown(analysis, sentences), encoding="utf-8")
         if draw is not None:
             draw(tmp / "justification_map.png")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            old.rmdir()
-            out.rename(old)
-        tmp.rename(out)
-    except BaseException:
-        if old is not None and not out.exists():
-            old.rename(out)
-            old = None
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

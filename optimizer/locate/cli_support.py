@@ -21,9 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +31,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
+from optimizer.atomic import replace_folder
 from optimizer.errors import DataError, Problem
 from optimizer.locate.center import p_center
 from optimizer.locate.covering import lscp, mclp
@@ -411,10 +409,7 @@ def _write_outputs(
     out_dir: Path, res: LocateResult, sites: gpd.GeoDataFrame, summary: dict[str, Any]
 ) -> None:
     """Write the three files into a temporary folder beside ``out_dir``, then swap it in."""
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with replace_folder(out_dir.resolve()) as tmp:
         chosen = set(map(str, res.selected))
         asg = res.assignment
         served = asg.dropna(subset=["site_id"]).assign(site_id=lambda f: f["site_id"].astype(str))
@@ -433,13 +428,3 @@ def _write_outputs(
         (tmp / "summary.json").write_text(
             json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        old = None
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            os.replace(out_dir, old / out_dir.name)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
