@@ -34,9 +34,14 @@ def test_failure_keeps_the_old_folder_untouched(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.csv").write_text("old\n", encoding="utf-8")
-    with pytest.raises(RuntimeError, match="solver died"), replace_folder(out) as tmp:
-        (tmp / "half.csv").write_text("half\n", encoding="utf-8")
-        raise RuntimeError("solver died")
+
+    def build_and_fail() -> None:
+        with replace_folder(out) as tmp:
+            (tmp / "half.csv").write_text("half\n", encoding="utf-8")
+            raise RuntimeError("solver died")
+
+    with pytest.raises(RuntimeError, match="solver died"):
+        build_and_fail()
     assert sorted(p.name for p in out.iterdir()) == ["old.csv"]
     assert (out / "old.csv").read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
