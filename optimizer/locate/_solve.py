@@ -11,11 +11,8 @@ PuLP's status, which maps "stopped on time with a solution" to ``Optimal``.
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from optimizer.cbc import solve_logged
 from optimizer.errors import SolverError
 from optimizer.highs_threads import reset_scheduler_for
 from optimizer.locate.result import SolveStatus, relative_gap
@@ -249,7 +247,6 @@ def _solve_highs(model: MipModel, options: SolverOptions) -> MipOutcome:
     return MipOutcome(st, x, objective, bound, gap, seconds, raw)
 
 
-_CBC_RESULT = re.compile(r"Result - (.*)")
 _CBC_NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf(?:inity)?)"
 
 
@@ -312,24 +309,8 @@ def _solve_cbc(model: MipModel, options: SolverOptions) -> MipOutcome:
     import pulp  # noqa: PLC0415  (only when CBC is asked for)
 
     prob, cols = _pulp_problem(model)
-    fd, log_path = tempfile.mkstemp(prefix="medalloc_cbc_", suffix=".log")
-    os.close(fd)
-    with warnings.catch_warnings():
-        # PuLP 3.3 announces PULP_CBC_CMD's removal in 4.0; it is the bundled CBC we want here.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        cmd = _cbc_command(pulp, model, options, log_path)
-    t0 = time.perf_counter()
-    try:
-        prob.solve(cmd)
-        with open(log_path, encoding="utf-8", errors="replace") as fh:
-            log = fh.read()
-    except pulp.PulpSolverError as exc:
-        raise SolverError(f"CBC failed: {exc}") from exc
-    finally:
-        os.unlink(log_path)
-    seconds = time.perf_counter() - t0
-    m = _CBC_RESULT.search(log)
-    raw = m.group(1).strip() if m else pulp.LpStatus.get(prob.status, "unknown")
+    run = solve_logged(prob, lambda log_path: _cbc_command(pulp, model, options, log_path))
+    log, raw, seconds = run.log, run.result, run.seconds
     low = raw.lower()
     if "infeasible" in low:
         return MipOutcome(SolveStatus.INFEASIBLE, None, math.nan, math.nan, math.nan, seconds, raw)

@@ -13,16 +13,14 @@ between objective and bound is float noise (<= 1e-6): a run stopped by a time li
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 import time
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulp
 
+from optimizer.cbc import solve_logged
 from optimizer.errors import SolverError
 from optimizer.highs_threads import reset_scheduler_for
 from optimizer.locate.result import SolveStatus, relative_gap
@@ -146,26 +144,10 @@ def _solve_highs(problem: pulp.LpProblem, options: SolverSection,
 
 
 def _solve_cbc(problem: pulp.LpProblem, options: SolverSection) -> SolveResult:
-    fd, log_path = tempfile.mkstemp(prefix="medalloc_cbc_", suffix=".log")
-    os.close(fd)
-    with warnings.catch_warnings():
-        # PuLP 3.3 announces PULP_CBC_CMD's removal in 4.0; it is the bundled CBC we want.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=options.time_limit_s,
-                                   gapRel=options.mip_gap, threads=options.threads,
-                                   logPath=log_path)
-    t0 = time.perf_counter()
-    try:
-        problem.solve(solver)
-        with open(log_path, encoding="utf-8", errors="replace") as fh:
-            log = fh.read()
-    except pulp.PulpSolverError as exc:
-        raise SolverError(f"CBC failed: {exc}") from exc
-    finally:
-        os.unlink(log_path)
-    seconds = time.perf_counter() - t0
-    found = re.search(r"Result - (.*)", log)
-    raw = found.group(1).strip() if found else pulp.LpStatus.get(problem.status, "unknown")
+    run = solve_logged(problem, lambda log_path: pulp.PULP_CBC_CMD(
+        msg=False, timeLimit=options.time_limit_s, gapRel=options.mip_gap,
+        threads=options.threads, logPath=log_path))
+    log, raw, seconds = run.log, run.result, run.seconds
     low = raw.lower()
     if "infeasible" in low or problem.status == pulp.LpStatusInfeasible:
         return SolveResult(SolveStatus.INFEASIBLE, math.nan, math.nan, math.nan, seconds, raw)
