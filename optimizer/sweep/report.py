@@ -56,7 +56,7 @@ def summary_text(data: dict[str, Any]) -> str:
                 moved += (f" ({held['changed_at_full_coverage']} of them where every point "
                           "covers everyone, so sets tie on the first objective)")
         else:
-            moved = "not measurable with the others held fixed (no two points share them)"
+            moved = "not measurable: no two solved points share the values of the others"
         lines.append(f"  {key}: {moved}")
         for row in measures["by_value"]:
             text = f"    = {row['value']}: {row['solved']} of {row['points']} points solved"
