@@ -139,3 +139,14 @@ def test_justify_unknown_town_suggests(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_SCENARIO
     assert "Sanjiao" in result.output
     assert not (tmp_path / "j").exists()
+
+
+def test_sweep_small_on_a_local_cluster(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    result = runner.invoke(app, ["sweep", str(ROOT / "tests" / "data" / "sweep_small.toml"),
+                                 "--workers", "2", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary == json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (out / "results.csv").is_file()
+    assert len(list((out / "points").glob("*.json"))) == 4
