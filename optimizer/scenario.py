@@ -9,7 +9,6 @@ the keys allowed there, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 import types
 import typing
@@ -26,6 +25,7 @@ from pydantic import (
 )
 
 from optimizer.errors import ScenarioError
+from optimizer.key_errors import describe_key_error
 from optimizer.model.sections import (
     CapacitySection,
     ChangeLimit,
@@ -308,20 +308,13 @@ def _allowed_keys(model: type[BaseModel], location: tuple[str | int, ...]) -> li
 
 def _describe(error: dict[str, Any], path: Path) -> str:
     location = tuple(error["loc"])
-    key = ".".join(str(p) for p in location)
+    allowed: list[str] = []
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(Scenario, location)
         if len(location) == 1:  # the top-level 'source' is set by load_scenario, not the file
             allowed = [k for k in allowed if k != "source"]
-        guess = difflib.get_close_matches(str(location[-1]), allowed, n=1)
-        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
-        return f"{path}: unknown key '{key}'{hint}; allowed here: {', '.join(allowed)}"
-    if error["type"] == "missing":
-        return f"{path}: missing key '{key}'"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if not location:
-        return f"{path}: {message}"
-    return f"{path}: key '{key}': {message} (got {error.get('input')!r})"
+    key = ".".join(str(p) for p in location)
+    return describe_key_error(error, path, key, allowed, at_root=not location)
 
 
 def read_scenario_toml(path: Path | str) -> dict[str, Any]:

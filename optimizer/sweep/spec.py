@@ -21,7 +21,6 @@ with the keys allowed at that place.
 
 from __future__ import annotations
 
-import difflib
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -39,6 +38,7 @@ from pydantic import (
 )
 
 from optimizer.errors import ScenarioError
+from optimizer.key_errors import describe_key_error
 from optimizer.scenario import read_scenario_toml
 
 __all__ = ["MAX_POINTS", "ParameterRange", "SweepSpec", "load_sweep"]
@@ -149,17 +149,8 @@ def _describe(error: dict[str, Any], path: Path) -> str:
     if error["type"] == "list_type" and location[:1] == ("parameters",):
         return (f"{path}: key '{key}': give a list of values or a range {{min, max}} "
                 f"(got {error.get('input')!r})")
-    if error["type"] == "extra_forbidden":
-        allowed = _allowed(location)
-        guess = difflib.get_close_matches(str(location[-1]), allowed, n=1)
-        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
-        return f"{path}: unknown key '{key}'{hint}; allowed here: {', '.join(allowed)}"
-    if error["type"] == "missing":
-        return f"{path}: missing key '{key}'"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if not location:
-        return f"{path}: {message}"
-    return f"{path}: key '{key}': {message} (got {error.get('input')!r})"
+    allowed = _allowed(location) if error["type"] == "extra_forbidden" else []
+    return describe_key_error(error, path, key, allowed, at_root=not location)
 
 
 def load_sweep(path: Path | str) -> SweepSpec:
