@@ -198,6 +198,9 @@ def justify(
         sys.stdout.write((summary.out_dir / "justification.json").read_text(encoding="utf-8"))
         return
     console.print(summary.to_text(), highlight=False, markup=False)
+    report = summary.out_dir / "report.html"
+    if report.is_file():
+        console.print(f"report: {report}", highlight=False, markup=False)
 
 
 @app.command()
@@ -237,6 +240,9 @@ def sweep(
         sys.stdout.write((target / "summary.json").read_text(encoding="utf-8"))
         return
     console.print(summary.to_text(), highlight=False, markup=False)
+    report = summary.out_dir / "report.html"
+    if report.is_file():
+        console.print(f"report: {report}", highlight=False, markup=False)
 
 
 @app.command()
@@ -275,6 +281,9 @@ def coverage(
         sys.stdout.write((summary.out_dir / "summary.json").read_text(encoding="utf-8"))
         return
     console.print(summary.to_text(), highlight=False, markup=False)
+    report = summary.out_dir / "report.html"
+    if report.is_file():
+        console.print(f"report: {report}", highlight=False, markup=False)
 
 
 @app.command()
