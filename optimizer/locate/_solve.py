@@ -174,30 +174,24 @@ def _classify(
     return SolveStatus.FEASIBLE, gap
 
 
-def _solve_highs(model: MipModel, options: SolverOptions) -> MipOutcome:
-    import highspy  # noqa: PLC0415  (heavy import, only when HiGHS is asked for)
 
+def _new_highs(highspy: Any, options: SolverOptions) -> Any:
+    """A silent, seeded HiGHS instance with the requested threads."""
     reset_scheduler_for(options.threads)
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
-    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
-    if model.integral_objective and options.mip_gap == 0.0:
-        # Integral objective: a bound less than one unit away already proves optimality.
-        h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
-    if options.time_limit is not None:
-        h.setOptionValue("time_limit", float(max(options.time_limit, 1e-3)))
     if options.threads is not None:
         h.setOptionValue("threads", int(options.threads))
-    if model.interior_point and not bool(model.integer.any()):
-        h.setOptionValue("solver", "ipx")
-        h.setOptionValue("run_crossover", "on")
+    return h
+
+
+def _pass_model(highspy: Any, h: Any, model: MipModel, integrality: np.ndarray) -> Any:
+    """Hand the whole model to HiGHS in one call (CSR rows); returns HiGHS's status."""
     a = model.a_matrix.tocsr()
     a.sort_indices()
     n_row, n_col = a.shape
-    integrality = model.integer.astype(np.int32)
-    t0 = time.perf_counter()
-    status = h.passModel(
+    return h.passModel(
         int(n_col),
         int(n_row),
         int(a.nnz),
@@ -214,6 +208,23 @@ def _solve_highs(model: MipModel, options: SolverOptions) -> MipOutcome:
         np.ascontiguousarray(a.data, dtype=np.float64),
         integrality,
     )
+
+def _solve_highs(model: MipModel, options: SolverOptions) -> MipOutcome:
+    import highspy  # noqa: PLC0415  (heavy import, only when HiGHS is asked for)
+
+    h = _new_highs(highspy, options)
+    h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    if model.integral_objective and options.mip_gap == 0.0:
+        # Integral objective: a bound less than one unit away already proves optimality.
+        h.setOptionValue("mip_abs_gap", 1.0 - 1e-6)
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(max(options.time_limit, 1e-3)))
+    if model.interior_point and not bool(model.integer.any()):
+        h.setOptionValue("solver", "ipx")
+        h.setOptionValue("run_crossover", "on")
+    n_col = model.a_matrix.shape[1]
+    t0 = time.perf_counter()
+    status = _pass_model(highspy, h, model, model.integer.astype(np.int32))
     if status == highspy.HighsStatus.kError:
         raise SolverError("HiGHS rejected the model (passModel returned an error)")
     if model.start is not None:
@@ -361,34 +372,11 @@ class LpSession:
         import highspy  # noqa: PLC0415  (heavy import, only when HiGHS is asked for)
 
         self._hs = highspy
-        reset_scheduler_for(options.threads)
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("random_seed", 0)
-        if options.threads is not None:
-            h.setOptionValue("threads", int(options.threads))
+        h = _new_highs(highspy, options)
         h.setOptionValue("solver", "ipx")
         h.setOptionValue("run_crossover", "on")
-        a = model.a_matrix.tocsr()
-        a.sort_indices()
-        n_row, n_col = a.shape
-        status = h.passModel(
-            int(n_col),
-            int(n_row),
-            int(a.nnz),
-            int(highspy.MatrixFormat.kRowwise),
-            int(highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize),
-            float(model.offset),
-            np.ascontiguousarray(model.c, dtype=np.float64),
-            np.ascontiguousarray(model.col_lower, dtype=np.float64),
-            np.ascontiguousarray(model.col_upper, dtype=np.float64),
-            np.ascontiguousarray(model.row_lower, dtype=np.float64),
-            np.ascontiguousarray(model.row_upper, dtype=np.float64),
-            np.ascontiguousarray(a.indptr[:-1], dtype=np.int32),
-            np.ascontiguousarray(a.indices, dtype=np.int32),
-            np.ascontiguousarray(a.data, dtype=np.float64),
-            np.zeros(n_col, dtype=np.int32),
-        )
+        n_col = model.a_matrix.shape[1]
+        status = _pass_model(highspy, h, model, np.zeros(n_col, dtype=np.int32))
         if status == highspy.HighsStatus.kError:
             raise SolverError("HiGHS rejected the LP (passModel returned an error)")
         self._h = h
