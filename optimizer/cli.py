@@ -131,6 +131,14 @@ def run(
     print_run(summary.data, summary.out_dir)
 
 
+def print_job(text: str, out_dir: Path) -> None:
+    """Print a job's own summary text verbatim, then the report it wrote, if any."""
+    console.print(text, highlight=False, markup=False)
+    report = out_dir / "report.html"
+    if report.is_file():
+        console.print(f"report: {report}", highlight=False, markup=False)
+
+
 def print_run(data: dict[str, Any], out_dir: Path) -> None:
     """Print a run's summary: status, sites, per-capita figures, indicators, coverage."""
     console.print(f"[bold]{data['scenario']}[/]: {data['status']}, gap {data['gap']}, "
@@ -197,10 +205,7 @@ def justify(
     if as_json:
         sys.stdout.write((summary.out_dir / "justification.json").read_text(encoding="utf-8"))
         return
-    console.print(summary.to_text(), highlight=False, markup=False)
-    report = summary.out_dir / "report.html"
-    if report.is_file():
-        console.print(f"report: {report}", highlight=False, markup=False)
+    print_job(summary.to_text(), summary.out_dir)
 
 
 @app.command()
@@ -239,10 +244,7 @@ def sweep(
     if as_json:
         sys.stdout.write((target / "summary.json").read_text(encoding="utf-8"))
         return
-    console.print(summary.to_text(), highlight=False, markup=False)
-    report = summary.out_dir / "report.html"
-    if report.is_file():
-        console.print(f"report: {report}", highlight=False, markup=False)
+    print_job(summary.to_text(), summary.out_dir)
 
 
 @app.command()
@@ -280,10 +282,7 @@ def coverage(
     if as_json:
         sys.stdout.write((summary.out_dir / "summary.json").read_text(encoding="utf-8"))
         return
-    console.print(summary.to_text(), highlight=False, markup=False)
-    report = summary.out_dir / "report.html"
-    if report.is_file():
-        console.print(f"report: {report}", highlight=False, markup=False)
+    print_job(summary.to_text(), summary.out_dir)
 
 
 @app.command()
