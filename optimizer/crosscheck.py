@@ -126,7 +126,8 @@ def check_populations(
         if abs(off) <= tolerance:
             continue
         share = "more than" if math.isinf(off) else f"{off:+.1%}"
-        message = (f"town {name}: pop_2020 is {residents:,} but its {count} demand points in "
+        message = (f"town {name}: pop_2020 is {residents:,} but its {count} demand "
+                   f"point{'s' if count != 1 else ''} in "
                    f"{demand.name} sum to {total:,.0f} ({share} off; tolerance {tolerance:.0%})")
         if abs(off) > limit:
             errors.append(Problem(

@@ -95,7 +95,12 @@ def role_of(path: Path) -> str | None:
 
 
 def _sheet_role(sheet: str) -> str | None:
-    """The layer a workbook sheet holds, by its name (``Facilities`` -> facilities)."""
+    """The layer a workbook sheet is named after (``Facilities`` -> facilities).
+
+    Only the point layers can come from a sheet; a ``towns`` sheet in a registry is left alone
+    (the towns' polygons and attributes come from ``towns.geojson``), so a workbook that keeps
+    the town list beside the facilities still works.
+    """
     name = sheet.strip().lower()
     return name if name in LAYERS else None
 
@@ -114,7 +119,8 @@ def _registry(path: Path, explicit: bool) -> tuple[list[tuple[str, LayerFile]], 
     sheets, problems = list_sheets(path, str(path))
     if problems:
         return [], problems
-    found = [(role, LayerFile(path, s)) for s in sheets if (role := _sheet_role(s)) is not None]
+    found = [(role, LayerFile(path, s)) for s in sheets
+             if (role := _sheet_role(s)) is not None and LAYERS[role].tabular]
     if not found and explicit:
         problems.append(Problem(str(path), "", "", ", ".join(sheets),
                                 "no sheet named after a layer",
@@ -203,10 +209,10 @@ def find_layers(
         if len(sources) == 1:
             chosen[role] = sources[0]
         elif len(sources) > 1:
-            others = " and ".join(s.label for s in sources[1:])
+            named = " and ".join(s.label for s in sources)
             problems.append(Problem(
-                sources[0].label, "", "", "", f"two sources for the {role} layer: this and "
-                f"{others}", "keep one of them and move or rename the others (medalloc will not "
+                sources[0].label, "", "", "", f"{len(sources)} files hold the {role} layer: "
+                f"{named}", "keep one of them and move or rename the others (medalloc will not "
                 "guess which one is current)"))
             excused.add(role)
     where = ", ".join(str(p) for p in paths)

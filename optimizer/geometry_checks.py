@@ -69,10 +69,12 @@ def check_geometry(frame: gpd.GeoDataFrame, layer: Layer, label: str) -> list[Pr
     if frame.crs is None:
         cause = (f"; its coordinates ({_bounds_text(bounds)}) look like metres of a projected CRS"
                  if metres and bounds is not None else "")
+        fix = ("assign the projected CRS it was drawn in (ask whoever made it), e.g. "
+               "`ogr2ogr -a_srs EPSG:4544 out.gpkg in.gpkg` for CGCS2000 3-degree zone 35"
+               if cause else "assign one, e.g. `ogr2ogr -a_srs EPSG:4326 out.gpkg in.gpkg`")
         problems.append(
             Problem(label, "", "geometry", "", f"layer has no coordinate reference system (CRS)"
-                    f"{cause}", "assign one, e.g. `ogr2ogr -a_srs EPSG:4326 out.gpkg in.gpkg` "
-                    "or in QGIS Layer Properties > Source")
+                    f"{cause}", f"{fix}, or in QGIS Layer Properties > Source")
         )
     elif frame.crs.is_geographic and metres and bounds is not None:
         problems.append(

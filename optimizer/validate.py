@@ -53,9 +53,9 @@ def parse_number(text: str, decimal_comma: bool = False) -> float | None:
     """A cell's number (NaN for an empty cell), or None when it is not a number.
 
     A comma is a thousands mark (``1,500``), or the decimal mark when ``decimal_comma``
-    (``1.234,5``).
+    (``1.234,5``; a number with a dot and no comma, ``29.35``, reads as usual).
     """
-    if decimal_comma:
+    if decimal_comma and "," in text:
         text = text.replace(".", "").replace(",", ".")
     try:
         value = float(text.replace(",", "")) if text.strip() else math.nan
