@@ -37,8 +37,8 @@ class Dataset:
     roads : geopandas.GeoDataFrame or None
         Road lines for network travel times.
     files : dict
-        Role -> the file each layer came from, as the user named it (with the sheet, for a
-        workbook).
+        Role -> the file each layer came from, as the user named it (a workbook may hold
+        several layers, one sheet each).
     notes : tuple of Problem
         What the loader worked around or found worth a look without refusing the data (a
         semicolon delimiter, decimal commas, a repaired polygon, populations a little apart);
@@ -350,7 +350,7 @@ def load_dataset(
         demand=layers["demand"].frame,
         boundary=layers["boundary"].frame if "boundary" in layers else None,
         roads=layers["roads"].frame if "roads" in layers else None,
-        files={role: source.label for role, source in files.items()},
+        files={role: str(source.path) for role, source in files.items()},
         notes=tuple(notes),
     )
 

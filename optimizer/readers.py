@@ -75,6 +75,12 @@ def decode_text(path: Path, label: str) -> tuple[str | None, list[Problem]]:
         return None, [Problem(label, "", "", "", "is a folder, not a file", "name the file")]
     raw = path.read_bytes()
     codec, name = next(((c, n) for bom, c, n in _BOMS if raw.startswith(bom)), ("utf-8", ""))
+    if not name and b"\x00" in raw:
+        # NUL bytes are valid UTF-8 but never in a text table: UTF-16 saved without its mark.
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        return None, [Problem(label, f"line {line}", "", f"bytes {raw[:4].hex(' ')}",
+                              "looks like UTF-16 text without a byte-order mark, not UTF-8",
+                              _EXCEL_FIX)]
     try:
         text = raw.decode(codec)
     except UnicodeDecodeError as err:
@@ -84,15 +90,11 @@ def decode_text(path: Path, label: str) -> tuple[str | None, list[Problem]]:
                                   "save it again as 'CSV UTF-8' (Excel: File > Save As)")]
         line = raw[: err.start].count(b"\n") + 1
         bad = raw[err.start : err.start + 4].hex(" ")
-        if b"\x00" in raw[:200]:
-            cause = "looks like UTF-16 text without a byte-order mark, not UTF-8"
-        else:
-            try:
-                raw.decode("gb18030")
-                cause = ("is encoded in GBK/GB18030 (as Excel saves CSV on Chinese Windows), "
-                         "not UTF-8")
-            except UnicodeDecodeError:
-                cause = "is not valid UTF-8 text"
+        try:
+            raw.decode("gb18030")
+            cause = "is encoded in GBK/GB18030 (as Excel saves CSV on Chinese Windows), not UTF-8"
+        except UnicodeDecodeError:
+            cause = "is not valid UTF-8 text"
         return None, [Problem(label, f"line {line}", "", f"bytes {bad}", cause, _EXCEL_FIX)]
     if not text.strip().strip("\x00"):
         return None, [
