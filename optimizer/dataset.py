@@ -22,6 +22,8 @@ __all__ = ["WGS84", "Dataset", "LayerFile", "find_layers", "load_dataset", "load
 
 WGS84 = "EPSG:4326"
 REQUIRED_ROLES = ("towns", "facilities", "demand")
+# Spreadsheet formats a planner may hand over that are not read (old Excel, LibreOffice, Numbers).
+_UNREAD_TABLES = (".xls", ".ods", ".numbers")
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,9 @@ def load_layer(
     label = source.label
     notes: list[Problem] = []
     decimal_comma = False
+    if source.path.suffix.lower() in _UNREAD_TABLES:
+        return None, [Problem(label, "", "", "", f"{source.path.suffix} files are not read",
+                              "save it as an Excel Workbook (.xlsx) or as 'CSV UTF-8'")], notes
     if source.kind == "vector":
         vector, problems = read_vector(source.path, label, layer.role)
         if vector is None:

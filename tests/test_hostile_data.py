@@ -384,6 +384,22 @@ def test_bad_value_in_xlsx_names_sheet_and_excel_row(tiny: Path) -> None:
             "(got '很多'). Fix: write a plain number such as 120") in output
 
 
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("facilities.xlsx", b"PK\x03\x04 not really a workbook", "not readable as an Excel workbook"),
+    ("facilities.xls", b"\xd0\xcf\x11\xe0", ".xls files are not read"),
+])
+def test_unreadable_spreadsheet_is_named(tiny: Path, name: str, content: bytes,
+                                         message: str) -> None:
+    (tiny / "facilities.csv").unlink()
+    (tiny / name).write_bytes(content)
+    code, output = validate_cli(str(tiny / "towns.geojson"), str(tiny / name),
+                                str(tiny / "demand.csv"))
+    assert code == EXIT_DATA
+    assert f"{tiny / name}: {message}" in output
+    assert "Fix: save it" in output or "Fix: open it in Excel and save it again" in output
+    assert "no facilities layer" not in output
+
+
 def test_xlsx_registry_runs_a_scenario(tmp_path: Path) -> None:
     scenario = write_county(tmp_path / "csv")
     result = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "csv_out"),
