@@ -14,6 +14,7 @@ from optimizer.schema import COUNT_COLUMNS, MAX_FACILITY_COUNT, Column, Kind, La
 
 __all__ = ["check_columns", "check_values", "closest", "parse_number", "plausible_range"]
 
+
 def closest(name: str, options: Iterable[str]) -> str | None:
     """The option most like ``name`` (for "did you mean" hints), or None."""
     found = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)

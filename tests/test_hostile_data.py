@@ -193,6 +193,10 @@ def test_semicolon_csv_is_read_and_noted(tiny: Path, tmp_path: Path) -> None:
     assert code == 0, output
     assert "missing" not in output
     with pytest.warns(MedallocWarning, match="delimiter"):
+        result = runner.invoke(app, ["validate", "--json", str(tiny)])
+    note = json.loads(result.stdout)["datasets"][0]["notes"][0]
+    assert (note["row"], note["message"][:30]) == ("line 1", "this file uses ';' as its deli")
+    with pytest.warns(MedallocWarning, match="delimiter"):
         same_layers(load_dataset([tiny]), reference)
 
 
