@@ -28,8 +28,8 @@ def test_writes_every_file_with_the_right_columns(tmp_path: Path) -> None:
     out = tmp_path / "coverage"
     summary = run(out, make_map=True)
     assert sorted(p.name for p in out.iterdir()) == [
-        ".medalloc-output", "access.csv", "coverage.csv", "gaps.gpkg", "gaps_map.png", "inequality.csv",
-        "summary.json", "summary.txt", "towns_coverage.csv",
+        ".medalloc-output", "access.csv", "coverage.csv", "gaps.gpkg", "gaps_map.png",
+        "inequality.csv", "summary.json", "summary.txt", "towns_coverage.csv",
     ]
     coverage = pd.read_csv(out / "coverage.csv", dtype={"town_code": str})
     assert list(coverage.columns) == [
