@@ -10,6 +10,7 @@ as text so codes such as ``500118001001`` are not shown as ``5.00118E+11``.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -98,5 +99,10 @@ def write_workbook(folder: Path, names: Sequence[str] | None = None) -> Path:
     if not files:
         book.create_sheet(title="empty").append(["this job wrote no tables"])
     target = folder / WORKBOOK
-    book.save(target)
+    partial = folder / f".{WORKBOOK}.tmp"  # a sweep's folder is live: never show half a book
+    try:
+        book.save(partial)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return target

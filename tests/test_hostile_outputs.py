@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from test_model_fixtures import write_county
 from typer.testing import CliRunner, Result
 
@@ -63,7 +64,7 @@ def county(tmp_path: Path) -> Path:
 
 
 @quiet
-@pytest.mark.parametrize("command", ["run", "coverage", "justify", "locate"])
+@pytest.mark.parametrize("command", ["run", "coverage", "justify", "locate", "sweep"])
 def test_a_users_folder_is_refused_and_untouched(command: str, county: Path,
                                                  tmp_path: Path) -> None:
     docs = tmp_path / "documents"
@@ -76,8 +77,10 @@ def test_a_users_folder_is_refused_and_untouched(command: str, county: Path,
     args = {"run": ["run", county], "coverage": ["coverage", county],
             "justify": ["justify", county, "--sites", "乙镇,丙镇"],
             "locate": ["locate", "pmedian", "--demand", data / "demand.csv",
-                       "--sites", data / "facilities.csv", "--p", "2"]}[command]
-    result = invoke(*args, "--out", docs, "--no-maps" if command != "locate" else "--json")
+                       "--sites", data / "facilities.csv", "--p", "2"],
+            "sweep": ["sweep", ROOT / "tests" / "data" / "sweep_small.toml"]}[command]
+    result = invoke(*args, "--out", docs, "--json" if command in ("locate", "sweep")
+                    else "--no-maps")
     assert_clean(result, EXIT_USAGE, "not empty", MARKER, "--out")
     assert snapshot(docs) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["documents", "project"]
