@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from optimizer.cli_errors import classify, debug_mode
+from optimizer.cli_errors import EXIT_INTERRUPTED, Failure, classify, debug_mode
 from optimizer.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -503,4 +503,21 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not debug_mode():
         warnings.showwarning = show_warning
-    app()
+    try:
+        code = app(standalone_mode=False)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted", highlight=False, markup=False)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as error:
+        # Click's own errors (unknown option, missing argument: exit 2). Typer may vendor click,
+        # so they are recognised by what they offer rather than by class.
+        exit_code, show = getattr(error, "exit_code", None), getattr(error, "show", None)
+        if not isinstance(exit_code, int) or not callable(show):
+            raise
+        show()
+        if "--json" in sys.argv[1:]:
+            describe = getattr(error, "format_message", None)
+            message = str(describe()) if callable(describe) else str(error)
+            print_json(Failure(UsageError.__name__, exit_code, message).to_json())
+        sys.exit(exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -153,3 +153,14 @@ def test_locate_json_stdout_has_no_solver_banner(model: str, points: list[str],
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert json.loads(done.stdout)["model"] == model
+
+
+def test_an_unknown_option_with_json_is_an_error_object_in_a_real_process(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "optimizer", "locate", "mclp", "--bogus",
+                           "--json"], capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert done.returncode == EXIT_USAGE
+    assert "Traceback" not in done.stderr
+    assert "--bogus" in done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert (error["class"], error["exit_code"]) == ("UsageError", EXIT_USAGE)
+    assert "No such option: --bogus" in error["message"]
