@@ -35,23 +35,24 @@ MARKER = ".medalloc-output"
 _LOCK_GRACE_S = 10.0  # a lock file still empty after this long was left by a crashed writer
 
 
-def marker_owner(folder: Path) -> str | None:
-    """The command named by ``folder``'s marker, or None when it has none."""
+def _marker_lines(folder: Path) -> list[str]:
+    """The marker's non-blank lines, stripped (none when ``folder`` has no readable marker)."""
     try:
         text = (folder / MARKER).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return None
-    first = text.splitlines()[0].strip() if text.strip() else ""
-    return first.removeprefix("medalloc ").strip() or None
+        return []
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def marker_owner(folder: Path) -> str | None:
+    """The command named by ``folder``'s marker, or None when it has none."""
+    lines = _marker_lines(folder)
+    return (lines[0].removeprefix("medalloc ").strip() or None) if lines else None
 
 
 def _marker_entries(folder: Path) -> set[str]:
     """The entries the marker says the tool wrote (empty for a bare or missing marker)."""
-    try:
-        lines = (folder / MARKER).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return set()
-    return {line.strip() for line in lines[1:] if line.strip()}
+    return set(_marker_lines(folder)[1:])
 
 
 def _is_ours(entry: Path) -> bool:

@@ -126,11 +126,6 @@ def finisher(spec: Scenario, report: Callable[..., Any] | None, *, maps: bool,
     return finish
 
 
-def sources_of(spec: Scenario) -> list[Path]:
-    """The scenario file and its data folder: an output folder must not hold them."""
-    return [spec.data.folder, *([Path(spec.source)] if spec.source else [])]
-
-
 @app.command()
 def validate(
     paths: Annotated[
@@ -371,7 +366,7 @@ def coverage(
             spec.coverage.thresholds, target, roads=data.roads, make_map=not no_maps,
             resources=tuple(r for r in access.resources if r in data.facilities.columns),
             step_weights={float(k): v for k, v in access.step_weights.items()},
-            inputs=sources_of(spec),
+            inputs=spec.input_paths,
             finish=finisher(spec, write_coverage_report, maps=not no_maps, xlsx=xlsx),
         )
 

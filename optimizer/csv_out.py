@@ -91,7 +91,7 @@ def write_workbook(folder: Path, names: Sequence[str] | None = None) -> Path:
     files = [folder / n for n in names] if names is not None else sorted(folder.glob("*.csv"))
     book = Workbook(write_only=True)
     for path in files:
-        frame = pd.read_csv(path, encoding=CSV_ENCODING, dtype=str, keep_default_na=False)
+        frame = read_output_csv(path, dtype=str, keep_default_na=False)
         sheet = book.create_sheet(title=path.stem[:31])
         sheet.append([str(c) for c in frame.columns])
         for row in _cells(frame):

@@ -132,8 +132,7 @@ def run_scenario(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     out = Path(out_dir)
-    sources = [scenario.data.folder, *([scenario.source] if scenario.source else [])]
-    with replace_folder(out, "run", inputs=sources) as tmp:
+    with replace_folder(out, "run", inputs=scenario.input_paths) as tmp:
         result = _solve_and_write(scenario, tmp, out, say, t0, timings=timings)
         if finish is not None:
             finish(tmp)

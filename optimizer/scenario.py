@@ -225,6 +225,11 @@ class Scenario(_Strict):
     justify: JustifySection = Field(default_factory=JustifySection)
     source: Path | None = Field(default=None, exclude=True)
 
+    @property
+    def input_paths(self) -> list[Path]:
+        """The data folder and the scenario file: an output folder must not hold them."""
+        return [self.data.folder, *([Path(self.source)] if self.source else [])]
+
     @model_validator(mode="after")
     def _thresholds_name_groups(self) -> Scenario:
         """Every threshold belongs to a group that [coverage.groups] defines."""

@@ -8,8 +8,24 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import box
+from typer.testing import CliRunner, Result
+
+from optimizer.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
+
+def invoke(*args: str | Path) -> Result:
+    """Run the CLI in-process with ``args`` (paths as text)."""
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def assert_clean(result: Result, code: int, *needles: str) -> None:
+    """The exit code, every needle in the output, and no traceback."""
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in result.output, (needle, result.output)
+
 
 # Three 0.1-degree squares side by side near Yongchuan; towns A (urban) B and C (rural).
 TOWNS = [

@@ -12,29 +12,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import assert_clean, invoke
 from test_model_fixtures import write_county
-from typer.testing import CliRunner, Result
 
 import optimizer.run_job
-from optimizer.cli import app, available_cores
+from optimizer.cli import available_cores
 from optimizer.cli_errors import EXIT_INTERNAL
 from optimizer.errors import EXIT_INFEASIBLE, EXIT_SCENARIO, EXIT_USAGE, ScenarioError
-
-runner = CliRunner()
 
 DEMAND = "id,x,y,weight\na,0,0,10\nb,1000,0,20\nc,5000,0,5\nd,5000,900,7\n"
 SITES = "id,x,y\ns1,500,0\ns2,5000,500\ns3,9000,9000\n"
 
-
-def invoke(*args: str | Path) -> Result:
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def assert_clean(result: Result, code: int, *needles: str) -> None:
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    for needle in needles:
-        assert needle in result.output, (needle, result.output)
 
 
 @pytest.fixture

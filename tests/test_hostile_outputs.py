@@ -14,20 +14,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, assert_clean, invoke
 from test_model_fixtures import write_county
-from typer.testing import CliRunner, Result
 
 import optimizer.atomic
 import optimizer.justify.job
 import optimizer.report.writer
 import optimizer.run_job
 from optimizer.atomic import MARKER
-from optimizer.cli import app
 from optimizer.cli_errors import EXIT_INTERNAL, EXIT_INTERRUPTED
 from optimizer.errors import EXIT_USAGE
 
-runner = CliRunner()
 # The five-town fixture has no village clinics; coverage says so with a MedallocWarning.
 quiet = pytest.mark.filterwarnings("ignore::optimizer.errors.MedallocWarning")
 
@@ -37,16 +34,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
-
-def invoke(*args: str | Path) -> Result:
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def assert_clean(result: Result, code: int, *needles: str) -> None:
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    for needle in needles:
-        assert needle in result.output, (needle, result.output)
 
 
 def no_leftovers(folder: Path) -> None:

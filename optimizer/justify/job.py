@@ -176,8 +176,7 @@ def justify(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     out = Path(out_dir)
-    sources = [scenario.data.folder, *([scenario.source] if scenario.source else [])]
-    with replace_folder(out, "justify", inputs=sources) as tmp:
+    with replace_folder(out, "justify", inputs=scenario.input_paths) as tmp:
         analysis, sentences = _analyse_and_write(scenario, sites, tmp, say, make_map=make_map)
         say(f"writing {out}")
         if finish is not None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.csv_out import CSV_ENCODING
+from optimizer.csv_out import read_output_csv
 from optimizer.errors import DataError, Problem
 
 __all__ = [
@@ -213,9 +213,9 @@ def _require(folder: Path, names: tuple[str, ...], command: str) -> None:
 
 
 def _csv(path: Path) -> pd.DataFrame:
-    header = pd.read_csv(path, nrows=0, encoding=CSV_ENCODING).columns
+    header = read_output_csv(path, nrows=0).columns
     dtypes = {c: _ID_COLUMNS[c] for c in header if c in _ID_COLUMNS}
-    return pd.read_csv(path, dtype=dtypes, encoding=CSV_ENCODING)
+    return read_output_csv(path, dtype=dtypes)
 
 
 def _json(path: Path) -> dict[str, Any]:
