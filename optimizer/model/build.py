@@ -70,7 +70,7 @@ import math
 
 import pulp
 
-from optimizer.model import families, objectives, services
+from optimizer.model import families, objectives, placement, services
 from optimizer.model.inputs import ModelInputs
 from optimizer.model.problem import AllocationModel
 
@@ -103,7 +103,9 @@ def build_model(inputs: ModelInputs, *, elastic: bool = False) -> AllocationMode
     families.counts(model)  # (4a)-(4c)
     services.coverage(model)  # (5a)-(5b)
     services.capacity(model)  # (6a)-(6c)
-    families.county_hired(model)  # (7)
+    placement.directions(model)  # (2d)
+    placement.county_hired(model)  # (7)
+    placement.need_rows(model)  # (8)
     objectives.budget(model)  # (3d)
     if elastic:
         model.problem.setObjective(
