@@ -12,9 +12,9 @@ Numbers as in :mod:`optimizer.model.build`:
       Posts stay at the hospital (each person counted once in the district's totals); who
       *serves* where is E(j,d,t) = L(j,d,t) + sec[j,t] at grassroots, L(h,d,t) - out[h,t] at h.
  (8)  need N(j,r,t) = constant + per_bed·L(j,beds,t) (see :mod:`optimizer.model.need`);
-      short[j,r,t] ≥ N - E, short ≥ 0;   S_j·z[r,t] ≥ short[j,r,t]   (worst shortfall ratio,
+      short[j,r,t] ≥ N - E - ½, short ≥ 0 (a need met to the nearest whole unit is met);   S_j·z[r,t] ≥ short[j,r,t]   (worst shortfall ratio,
       S_j the need at the data's beds); excess e[j,r,t,k] ≥ E - β_k·N, e ≥ 0 for the
-      breakpoints β = 1, 1 + τ/2, 1 + τ, 1.25, 1.5, 2, 3, 5 (τ the need tolerance).
+      breakpoints β = 1, 1 + τ, 1.5, 2.5 (τ the need tolerance).
 
 Objectives built from them (:mod:`optimizer.model.objectives`): ``need`` = Σ_{r,t} z[r,t];
 ``shortfall`` = Σ short/D[r,t]; ``spread`` = Σ e/D[r,t], with D[r,t] = Σ_j S_j the district's
@@ -42,7 +42,7 @@ HEALTH_CENTRES = ("township_health_centre", "community_health_centre")
 
 def breakpoints(tolerance: float) -> tuple[float, ...]:
     """β_k of family (8): level-to-need ratios past which each further unit costs more."""
-    return tuple(sorted({1.0, 1.0 + tolerance / 2, 1.0 + tolerance, 1.25, 1.5, 2.0, 3.0, 5.0}))
+    return tuple(sorted({1.0, 1.0 + tolerance, 1.5, 2.5}))
 
 
 def _decision_years(model: AllocationModel) -> list[int]:
@@ -182,8 +182,8 @@ def need_rows(model: AllocationModel) -> None:
         served = model.effective(fid, resource, year)
         short = prob.add_variable(f"short_{fid}_{resource}_{year}", 0)
         model.short[key] = short
-        # (8) short ≥ N - E
-        prob += (short >= need - served, f"need_{fid}_{resource}_{year}")
+        # (8) short ≥ N - E - ½: levels are whole, so a need met to the nearest whole is met
+        prob += (short >= need - served - 0.5, f"need_{fid}_{resource}_{year}")
         worst = model.short_worst.get((resource, year))
         if worst is None:
             worst = prob.add_variable(f"worst_short_{resource}_{year}", 0)

@@ -204,10 +204,11 @@ def far_from_need(plan: pd.DataFrame, tolerance: float) -> list[str]:
                              "nobody")
             continue
         ratio = served / need
-        if ratio > 1 + tolerance and row.reason_kind == "need":
+        # Half a unit either way is rounding to whole posts and beds, not a placement.
+        if served > need * (1 + tolerance) + 0.5 and row.reason_kind == "need":
             lines.append(f"{row.name_zh} ends at {ratio:.0%} of its {row.resource} need "
                          f"({served:.0f} for {need:.1f}) with no rule asking for it")
-        elif ratio < 1 - 2 * tolerance:
+        elif served < need * (1 - 2 * tolerance) - 0.5:
             lines.append(f"{row.name_zh} ends at {ratio:.0%} of its {row.resource} need "
                          f"({served:.0f} for {need:.1f})")
     return lines
