@@ -31,7 +31,8 @@ UNITS = {
             "and decision years",
     "shortfall": "shortfall against need as a share of the district's need, summed over "
                  "resources and decision years",
-    "spread": "convex penalty of levels above need (0 = no facility above its need)",
+    "spread": "largest level-to-need ratio per resource and year, summed, plus 0.01 x a convex "
+              "penalty of levels above need",
     "worst_town": "largest share of a town's residents without a bed in reach",
     "cost": "money in the [costs] unit over the horizon",
     "changes": "units added or removed at facilities, summed over the periods",
@@ -115,6 +116,7 @@ def objective(model: AllocationModel, name: str) -> tuple[str, Any]:
     if name == "shortfall":
         return "min", pulp.lpSum(v / district[(r, y)] for (_, r, y), v in model.short.items())
     if name == "spread":
-        return "min", pulp.lpSum(v / district[(r, y)]
-                                 for (_, r, y, _k), v in model.excess.items())
+        return "min", pulp.lpSum([*model.ratio_worst.values(),
+                                  *(0.01 * v / district[(r, y)]
+                                    for (_, r, y, _k), v in model.excess.items())])
     return "min", pulp.lpSum([*model.up.values(), *model.down.values()])

@@ -16,9 +16,13 @@ Numbers as in :mod:`optimizer.model.build`:
       S_j the need at the data's beds); excess e[j,r,t,k] ≥ E - β_k·N, e ≥ 0 for the
       breakpoints β = 1, 1 + τ, 1.5, 2.5 (τ the need tolerance).
 
+      ρ[r,t]·S_j ≥ S_j + E - h_j - N with h_j = max(0, b[j,r] - N at the data's beds): the
+      largest level-to-need ratio, not counting a surplus the facility already had.
+
 Objectives built from them (:mod:`optimizer.model.objectives`): ``need`` = Σ_{r,t} z[r,t];
-``shortfall`` = Σ short/D[r,t]; ``spread`` = Σ e/D[r,t], with D[r,t] = Σ_j S_j the district's
-need, so each resource and year counts as a share. Σ_k e is a convex piecewise-linear penalty
+``shortfall`` = Σ short/D[r,t]; ``spread`` = Σ_{r,t} ρ[r,t] + 0.01·Σ e/D[r,t], with
+D[r,t] = Σ_j S_j the district's need, so each resource and year counts as a share: the largest
+ratio first, ties below it broken by the convex penalty. Σ_k e is a convex piecewise-linear penalty
 of a facility's level-to-need ratio (slope k past the k-th breakpoint): minimising it spreads a
 surplus in proportion to need, and puts nothing where nobody is served (N = 0 makes every unit
 cost at every breakpoint).
@@ -190,6 +194,16 @@ def need_rows(model: AllocationModel) -> None:
             model.short_worst[(resource, year)] = worst
         # (8) S_j·z[r,t] ≥ short
         prob += (scale * worst >= short, f"worst_need_{fid}_{resource}_{year}")
+        # (8) ρ[r,t] ≥ 1 + (E - h - N)/S_j: the largest level-to-need ratio, less the surplus
+        # h_j = max(0, b_j - N_j) the facility already had (posts are not cut, so it is kept)
+        inherited = max(0.0, inputs.base(fid, resource) - float(first["constant"])
+                        - float(first["per_bed"]) * base_beds)
+        rho = model.ratio_worst.get((resource, year))
+        if rho is None:
+            rho = prob.add_variable(f"worst_ratio_{resource}_{year}", 0)
+            model.ratio_worst[(resource, year)] = rho
+        prob += (scale * rho >= scale + served - inherited - need,
+                 f"ratio_{fid}_{resource}_{year}")
         for k, beta in enumerate(betas):
             excess = prob.add_variable(f"excess_{fid}_{resource}_{year}_{k}", 0)
             model.excess[(fid, resource, year, k)] = excess
