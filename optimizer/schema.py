@@ -8,6 +8,8 @@ from enum import StrEnum
 __all__ = [
     "COUNT_COLUMNS",
     "LAYERS",
+    "MAX_FACILITY_COUNT",
+    "MAX_POPULATION",
     "TIERS",
     "TOWN_KINDS",
     "Column",
@@ -31,6 +33,14 @@ DEMAND_KINDS = ("village", "community", "grid")
 # Resource columns medalloc knows by name; any other all-numeric column of facilities.csv is a
 # resource too (resources are data, not code), but these must be whole, non-negative numbers.
 COUNT_COLUMNS = ("beds", "doctors", "nurses", "gps", "public_health_staff", "pharmacists")
+
+# Plausible ceilings, far above any real value so that only typing slips and unit mistakes trip
+# them (a population of 1e300 or inf makes the model fail much later, with no hint why). China's
+# most populous township-level units have about a million residents; its largest hospitals about
+# 10 000 beds and 20 000 staff.
+MAX_POPULATION = 5_000_000
+MAX_FACILITY_COUNT = 100_000
+MAX_SPEED_KMH = 200
 
 
 class Kind(StrEnum):
@@ -57,6 +67,8 @@ class Column:
     required: bool = True
     choices: tuple[str, ...] = ()
     help: str = ""
+    maximum: float | None = None  # plausible ceiling (inclusive) for numbers
+    per: str = ""  # what the ceiling is counted per, for messages ("per facility")
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,11 @@ class Layer:
     id_column: str | None = None
     point_columns: tuple[str, str] | None = None  # lon/lat columns when read from CSV
     extra_counts: bool = field(default=False)  # other numeric columns are resources
+
+    @property
+    def tabular(self) -> bool:
+        """The layer may come as a table (CSV or spreadsheet) with lon/lat columns."""
+        return self.point_columns is not None
 
     def column(self, name: str) -> Column | None:
         """The column called ``name``, if the layer has one."""
@@ -86,14 +103,15 @@ TOWNS = Layer(
         Column("name_zh", Kind.TEXT, help="the official Chinese name"),
         Column("name_en", Kind.TEXT, required=False),
         Column("kind", Kind.CHOICE, choices=TOWN_KINDS),
-        Column("pop_2020", Kind.COUNT, help="resident population of the base year"),
+        Column("pop_2020", Kind.COUNT, help="resident population of the base year",
+               maximum=MAX_POPULATION, per="residents per town"),
         Column("share_65plus", Kind.FRACTION, required=False),
     ),
 )
 
 FACILITIES = Layer(
     role="facilities",
-    file_names=("facilities.csv", "facilities.geojson", "facilities.gpkg"),
+    file_names=("facilities.csv", "facilities.xlsx", "facilities.geojson", "facilities.gpkg"),
     geometry="point",
     id_column="facility_id",
     point_columns=("lon", "lat"),
@@ -106,13 +124,14 @@ FACILITIES = Layer(
         Column("town_code", Kind.REF, help="a code from the towns layer"),
         Column("lon", Kind.LON),
         Column("lat", Kind.LAT),
-        *(Column(name, Kind.COUNT, required=name == "beds") for name in COUNT_COLUMNS),
+        *(Column(name, Kind.COUNT, required=name == "beds", maximum=MAX_FACILITY_COUNT,
+                 per="per facility") for name in COUNT_COLUMNS),
     ),
 )
 
 DEMAND = Layer(
     role="demand",
-    file_names=("demand.csv", "demand.geojson", "demand.gpkg"),
+    file_names=("demand.csv", "demand.xlsx", "demand.geojson", "demand.gpkg"),
     geometry="point",
     id_column="demand_id",
     point_columns=("lon", "lat"),
@@ -121,7 +140,8 @@ DEMAND = Layer(
         Column("name_zh", Kind.TEXT, required=False),
         Column("kind", Kind.CHOICE, required=False, choices=DEMAND_KINDS),
         Column("town_code", Kind.REF, help="a code from the towns layer"),
-        Column("population", Kind.AMOUNT),
+        Column("population", Kind.AMOUNT, maximum=MAX_POPULATION,
+               per="residents per demand point"),
         Column("lon", Kind.LON),
         Column("lat", Kind.LAT),
     ),
@@ -139,7 +159,7 @@ ROADS = Layer(
     file_names=("roads.gpkg", "roads.geojson"),
     geometry="line",
     columns=(
-        Column("speed_kmh", Kind.SPEED, required=False),
+        Column("speed_kmh", Kind.SPEED, required=False, maximum=MAX_SPEED_KMH, per="km/h"),
         Column("road_class", Kind.TEXT, required=False),
     ),
 )

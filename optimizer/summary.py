@@ -16,7 +16,8 @@ DEFAULT_BASE = 1_000
 def summarise(dataset: Dataset) -> dict[str, Any]:
     """Headline figures of a dataset, in plain types (ready for JSON).
 
-    The per-resident rates use the towns' base-year population (``pop_2020``).
+    The per-resident rates use the towns' base-year population (``pop_2020``); ``notes`` lists
+    what the loader read in an unusual way or found worth a look (see ``Dataset.notes``).
     """
     towns = dataset.towns
     population = int(towns["pop_2020"].sum())
@@ -41,4 +42,5 @@ def summarise(dataset: Dataset) -> dict[str, Any]:
         "facilities": len(dataset.facilities),
         "facilities_by_tier": {str(k): int(v) for k, v in tiers.items()},
         "resources": resources,
+        "notes": [note.__dict__ for note in dataset.notes],
     }
