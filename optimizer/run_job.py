@@ -30,11 +30,11 @@ from optimizer.model.build import build_model
 from optimizer.model.choice import explain_choice
 from optimizer.model.explain import explain_infeasible
 from optimizer.model.inputs import ModelInputs, prepare_inputs
+from optimizer.model.objectives import unit_of
+from optimizer.model.reasons import add_reasons, far_from_need
 from optimizer.model.results import Solution, read_solution
 from optimizer.model.solve import SolveStatus
 from optimizer.model.stages import ModelRun, optimise, stage_gap
-from optimizer.model.objectives import unit_of
-from optimizer.model.reasons import add_reasons, far_from_need
 from optimizer.model.tables import (
     county_hired_table,
     indicators_table,

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_model_fixtures import write_county
 
 from optimizer.errors import ScenarioError
 from optimizer.run_job import run_scenario
-from test_model_fixtures import write_county
 
 NEED = {"H1": 150.0, "T2": 20.0, "T3": 20.0, "T4": 20.0, "T5": 20.0}
 
@@ -38,10 +38,16 @@ facility_cut_share = 0.0
 [need]
 beds = false
 tolerance = 0.1
-norms = [
-  {{ tiers = ["township_health_centre"], resource = "doctors", per_1000_served = {thc}, source = "test" }},
-  {{ tiers = ["secondary_hospital"], resource = "doctors", per_1000_served = 3.0, source = "test" }},
-]
+[[need.norms]]
+tiers = ["township_health_centre"]
+resource = "doctors"
+per_1000_served = {thc}
+source = "test"
+[[need.norms]]
+tiers = ["secondary_hospital"]
+resource = "doctors"
+per_1000_served = 3.0
+source = "test"
 {extra}
 [objective]
 order = ["need", "shortfall", "changes", "spread", "cost"]
@@ -86,7 +92,9 @@ def test_scarce_posts_go_where_need_is_least_met(tmp_path: Path) -> None:
     assert int(gained.sum()) == 50
     assert gained["H1"] in (47, 48, 49)
     assert gained["T2"] in (1, 2, 3)
-    assert gained["T3"] == 0 and gained["T4"] == 0 and gained["T5"] == 0
+    assert gained["T3"] == 0
+    assert gained["T4"] == 0
+    assert gained["T5"] == 0
 
 
 def test_surplus_spread_in_proportion_to_need(tmp_path: Path) -> None:
@@ -126,7 +134,7 @@ def test_town_without_residents_gets_nothing(tmp_path: Path) -> None:
     towns.write_text(text, encoding="utf-8")
     demand = tmp_path / "county" / "demand.csv"
     lines = demand.read_text(encoding="utf-8").splitlines()
-    demand.write_text("\n".join(l for l in lines if ",500000003," not in l) + "\n",
+    demand.write_text("\n".join(x for x in lines if ",500000003," not in x) + "\n",
                       encoding="utf-8")
     run_scenario(path, tmp_path / "out", timings=False)
     assert doctors(tmp_path / "out")["T3"] == 20  # its 20 doctors are kept, none added
@@ -139,7 +147,8 @@ def test_expected_target_shows_shortfall_instead_of_infeasible(tmp_path: Path) -
     assert str(summary.status) == "optimal"
     ind = pd.read_csv(tmp_path / "out" / "indicators.csv")
     row = ind[ind["indicator"].str.startswith("doctors per 1000")].iloc[0]
-    assert row["kind"] == "expected" and not bool(row["met"])
+    assert row["kind"] == "expected"
+    assert not bool(row["met"])
     achieved = (105 + 50) / 50000 * 1000
     assert row["achieved"] == pytest.approx(achieved)
     assert row["shortfall"] == pytest.approx(6.0 - achieved)

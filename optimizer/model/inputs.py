@@ -327,7 +327,8 @@ def _check_direction(fid: str, direction: FacilityDirection, facilities: pd.Data
     for partner in direction.partners:
         resolve_facility(partner, facilities, where=f"{where} partners")
     if facilities.loc[fid, "role"] != ADJUSTABLE:
-        raise ScenarioError(f"{where}: {facilities.loc[fid, 'name_zh']} ({facilities.loc[fid, 'tier']})"
+        name, tier = str(facilities["name_zh"].loc[fid]), str(facilities["tier"].loc[fid])
+        raise ScenarioError(f"{where}: {name} ({tier})"
                             " is not adjustable, so a direction cannot move it; keep its tier "
                             "in [plan] adjustable_tiers or drop the direction")
     named = [*direction.no_cut, *direction.min_change, *direction.min_level,

@@ -93,7 +93,7 @@ def _need(section: NeedSection, load: _Load, norms: list[NeedNorm], resource: st
     return NeedRow(constant, per_bed, " + ".join(parts))
 
 
-def need_table(inputs: ModelInputs) -> pd.DataFrame:
+def need_table(inputs: ModelInputs) -> pd.DataFrame:  # noqa: PLR0915  (one pass, read in order)
     """The need of every adjustable facility, resource and plan year (``NEED_COLUMNS``).
 
     Empty without a ``[need]`` section. Resources without a norm at a facility's tier get no
@@ -144,8 +144,8 @@ def need_table(inputs: ModelInputs) -> pd.DataFrame:
         rest = _Load(float(people.sum()) - taken.served,
                      float(county_adm.sum()) - taken.admissions,
                      float(county_vis.sum()) - taken.visits)
-        for fid, facility in adjustable.iterrows():
-            tier = str(facility["tier"])
+        for fid_key, facility in adjustable.iterrows():
+            fid, tier = str(fid_key), str(facility["tier"])
             states: list[bool] = [False]
             loads: dict[bool, _Load] = {}
             if tier in HEALTH_CENTRES:

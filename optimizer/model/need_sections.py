@@ -10,8 +10,6 @@ a minimum change or level). See :mod:`optimizer.model.need` for the arithmetic.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from optimizer.schema import TIERS
@@ -75,7 +73,6 @@ class NeedNorm(_Strict):
                      self.per_10000_visits or 0.0)
 
 
-Setting = Literal["urban", "rural"]
 
 
 class NeedSection(_Strict):
@@ -94,10 +91,10 @@ class NeedSection(_Strict):
     admissions_per_1000: float = Field(default=190.0, gt=0, le=1000)
     stay_days: float = Field(default=9.0, gt=0, le=365)
     occupancy: float = Field(default=0.85, gt=0, le=1)
-    grassroots_admission_share: dict[Setting, float] = Field(
+    grassroots_admission_share: dict[str, float] = Field(
         default_factory=lambda: {"urban": 0.15, "rural": 0.45})
     visits_per_resident: float = Field(default=6.0, ge=0, le=100)
-    grassroots_visit_share: dict[Setting, float] = Field(
+    grassroots_visit_share: dict[str, float] = Field(
         default_factory=lambda: {"urban": 0.5, "rural": 0.6})
     sub_centre_share: float = Field(default=0.3, ge=0, le=1)
     inflow: dict[int, float] = Field(default_factory=dict,
@@ -112,6 +109,9 @@ class NeedSection(_Strict):
     @field_validator("grassroots_admission_share", "grassroots_visit_share")
     @classmethod
     def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - {"urban", "rural"})
+        if unknown:
+            raise ValueError(f"settings are 'urban' and 'rural' (got {', '.join(unknown)})")
         for key in ("urban", "rural"):
             if key not in value:
                 raise ValueError(f"give both urban and rural shares (missing '{key}')")

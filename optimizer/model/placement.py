@@ -12,7 +12,8 @@ Numbers as in :mod:`optimizer.model.build`:
       Posts stay at the hospital (each person counted once in the district's totals); who
       *serves* where is E(j,d,t) = L(j,d,t) + sec[j,t] at grassroots, L(h,d,t) - out[h,t] at h.
  (8)  need N(j,r,t) = constant + per_bed·L(j,beds,t) (see :mod:`optimizer.model.need`);
-      short[j,r,t] ≥ N - E - ½, short ≥ 0 (a need met to the nearest whole unit is met);   S_j·z[r,t] ≥ short[j,r,t]   (worst shortfall ratio,
+      short[j,r,t] ≥ N - E - ½, short ≥ 0 (a need met to the nearest whole unit is met);
+      S_j·z[r,t] ≥ short[j,r,t]   (worst shortfall ratio,
       S_j the need at the data's beds); excess e[j,r,t,k] ≥ E - β_k·N, e ≥ 0 for the
       breakpoints β = 1, 1 + τ, 1.5, 2.5 (τ the need tolerance).
 
@@ -31,6 +32,7 @@ cost at every breakpoint).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 import pulp
@@ -149,8 +151,11 @@ def county_hired(model: AllocationModel) -> None:
 def _groups(table: pd.DataFrame, years: Iterable[int]) -> dict[tuple[str, str, int],
                                                                  pd.DataFrame]:
     keep = table[table["year"].isin(list(years))]
-    return {(str(k[0]), str(k[1]), int(k[2])): part
-            for k, part in keep.groupby(["facility_id", "resource", "year"], sort=True)}
+    groups: dict[tuple[str, str, int], pd.DataFrame] = {}
+    for key, part in keep.groupby(["facility_id", "resource", "year"], sort=True):
+        k: Any = key
+        groups[(str(k[0]), str(k[1]), int(k[2]))] = part
+    return groups
 
 
 def need_rows(model: AllocationModel) -> None:

@@ -43,7 +43,9 @@ def _floor_surplus(inputs: ModelInputs, plan: pd.DataFrame) -> set[tuple[str, in
     found: set[tuple[str, int]] = set()
     totals = plan.groupby(["resource", "year"])["after"].sum()
     needs = plan.groupby(["resource", "year"])["need"].sum(min_count=1)
-    for (resource, year), total in totals.items():
+    for group, value in totals.items():
+        key: Any = group
+        resource, year, total = str(key[0]), int(key[1]), float(value)
         need = needs.get((resource, year), math.nan)
         if not (isinstance(need, float) and math.isfinite(need)) or total <= need:
             continue
@@ -134,7 +136,7 @@ def _direction(inputs: ModelInputs, row: Any) -> str | None:
     return None
 
 
-def _reason(inputs: ModelInputs, row: Any, basis: object,
+def _reason(inputs: ModelInputs, row: Any, basis: object,  # noqa: PLR0912  (one rule a branch)
             surplus: set[tuple[str, int]]) -> tuple[str, str]:
     fid = str(row.facility_id)
     year, resource = int(row.year), str(row.resource)
@@ -146,7 +148,7 @@ def _reason(inputs: ModelInputs, row: Any, basis: object,
     role = str(inputs.facilities.loc[fid, "role"])
     standard = _standard(inputs, row)
     if role == "fixed":
-        return "fixed", f"tier {inputs.facilities.loc[fid, 'tier']} is not adjusted by the model"
+        return "fixed", f"tier {inputs.facilities['tier'].loc[fid]!s} is not adjusted by the model"
     if role == "cvc":
         if standard is not None and change > 0:
             return "standard", f"becomes a central village clinic: {standard}"
@@ -196,7 +198,8 @@ def far_from_need(plan: pd.DataFrame, tolerance: float) -> list[str]:
     """Sentences for facilities that end the last year far from their need (for warnings)."""
     last = plan[plan["year"].eq(plan["year"].max()) & plan["need"].notna()]
     lines = []
-    for row in last.sort_values(["facility_id", "resource"]).itertuples(index=False):
+    for item in last.sort_values(["facility_id", "resource"]).itertuples(index=False):
+        row: Any = item
         need, served = float(row.need), float(row.served)
         if need <= 0:
             if row.change > 0:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import pulp
@@ -124,9 +125,9 @@ def _need(model: AllocationModel, values: Mapping[str, float], subs: tuple[str, 
         return pd.DataFrame(columns=columns)
     inputs = model.inputs
     rows = []
-    for (fid, year, resource), part in table.groupby(["facility_id", "year", "resource"],
-                                                     sort=True):
-        fid, year, resource = str(fid), int(year), str(resource)
+    for group, part in table.groupby(["facility_id", "year", "resource"], sort=True):
+        key: Any = group
+        fid, year, resource = str(key[0]), int(key[1]), str(key[2])
         as_sub = fid in subs and year >= inputs.sub_from_year
         chosen = part[part["as_sub"].eq(as_sub)]
         row = (chosen if len(chosen) else part).iloc[0]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -274,7 +275,8 @@ def county_hired_table(inputs: ModelInputs, seconded: pd.DataFrame) -> pd.DataFr
     if seconded.empty:
         return pd.DataFrame(columns=columns)
     rows = []
-    for item in seconded.itertuples(index=False):
+    for row in seconded.itertuples(index=False):
+        item: Any = row
         year = int(item.year)
         span = year - inputs.previous(year)
         period = f"{inputs.previous(year)}-{year}"
