@@ -1,7 +1,8 @@
 """The coverage job: coverage, gaps, service areas and access written atomically to one folder.
 
-Files written to ``out_dir`` (built in a temporary sibling folder, then renamed into place, so an
-existing folder is replaced whole or not at all):
+Files written to ``out_dir`` (built in a temporary sibling folder, with whatever ``finish`` adds
+such as the report and maps, then renamed into place, so an existing medalloc folder is replaced
+whole or not at all; :mod:`optimizer.atomic`):
 
 * ``coverage.csv``: per demand point, nearest facility and minutes per tier group and the
   ``covered_<group>_<threshold>`` flags.
@@ -43,6 +44,7 @@ from optimizer.coverage import (
     threshold_label,
     town_coverage,
 )
+from optimizer.csv_out import write_csv
 from optimizer.errors import ScenarioError
 from optimizer.network import build_network
 from optimizer.service_areas import service_areas, write_layers
@@ -160,6 +162,8 @@ def run_coverage(
     *,
     resources: Sequence[str] = ("beds", "doctors"),
     step_weights: Mapping[float, float] = DEFAULT_STEP_WEIGHTS,
+    inputs: Iterable[Path | str] = (),
+    finish: Callable[[Path], None] | None = None,
 ) -> CoverageSummary:
     """Compute coverage, gaps, service areas and access, and write them to ``out_dir``.
 
@@ -183,12 +187,46 @@ def run_coverage(
         Facility columns to compute (E)2SFCA access for.
     step_weights : Mapping[float, float]
         E2SFCA steps, minutes -> weight (``{30: 1.0}`` gives plain 2SFCA).
+    inputs : iterable of path
+        The scenario and data paths; an ``out_dir`` holding one of them is refused.
+    finish : callable, optional
+        Called with the folder being built, after the job's files are in it and before the swap
+        (the CLI adds the report and maps there).
 
     Returns
     -------
     CoverageSummary
         Counts outside each threshold, the town table and the inequality table.
+
+    Raises
+    ------
+    UsageError
+        ``out_dir`` is not medalloc's, holds the inputs, is in use or cannot be written.
     """
+    with replace_folder(Path(out_dir), "coverage", inputs=inputs) as tmp:
+        summary = _compute_and_write(
+            tmp, towns, demand, facilities, settings, tier_groups, thresholds, Path(out_dir),
+            roads, make_map, resources, step_weights)
+        if finish is not None:
+            finish(tmp)
+    return summary
+
+
+def _compute_and_write(
+    folder: Path,
+    towns: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    settings: TravelSettings,
+    tier_groups: Mapping[str, Iterable[str]],
+    thresholds: ThresholdsArg,
+    out_dir: Path,
+    roads: gpd.GeoDataFrame | None,
+    make_map: bool,
+    resources: Sequence[str],
+    step_weights: Mapping[float, float],
+) -> CoverageSummary:
+    """The job's computation, its files written into ``folder``."""
     limits = normalise_thresholds(tier_groups, thresholds)
     if settings.mode == NETWORK and roads is None:
         raise ScenarioError(
@@ -230,23 +268,18 @@ def run_coverage(
         files=tuple(sorted(files)),
     )
 
-    def build(folder: Path) -> None:
-        coverage.to_csv(folder / "coverage.csv", index=False, float_format=FLOAT_FORMAT)
-        towns_table.to_csv(folder / "towns_coverage.csv", index=False,
-                           float_format=FLOAT_FORMAT)
-        access.to_csv(folder / "access.csv", index=False, float_format=FLOAT_FORMAT)
-        unequal.to_csv(folder / "inequality.csv", index=False, float_format=FLOAT_FORMAT)
-        write_layers(layers, folder / "gaps.gpkg")
-        (folder / "summary.json").write_text(
-            json.dumps(_summary_json(summary, settings, limits), indent=2, sort_keys=True,
-                       ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        (folder / "summary.txt").write_text(summary.to_text() + "\n", encoding="utf-8")
-        if make_map:
-            _write_map(folder / "gaps_map.png", towns, coverage, demand, limits)
-
-    _write_atomically(Path(out_dir), build)
+    for name, frame in (("coverage.csv", coverage), ("towns_coverage.csv", towns_table),
+                        ("access.csv", access), ("inequality.csv", unequal)):
+        write_csv(frame, folder / name, FLOAT_FORMAT)
+    write_layers(layers, folder / "gaps.gpkg")
+    (folder / "summary.json").write_text(
+        json.dumps(_summary_json(summary, settings, limits), indent=2, sort_keys=True,
+                   ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    (folder / "summary.txt").write_text(summary.to_text() + "\n", encoding="utf-8")
+    if make_map:
+        _write_map(folder / "gaps_map.png", towns, coverage, demand, limits)
     return summary
 
 
@@ -363,9 +396,3 @@ def _write_map(
         fig.savefig(path, dpi=110, bbox_inches="tight")
     finally:
         plt.close(fig)
-
-
-def _write_atomically(out_dir: Path, build: Callable[[Path], None]) -> None:
-    """Build the output in a temporary sibling folder, then swap it in whole."""
-    with replace_folder(out_dir) as tmp:
-        build(tmp)

@@ -18,6 +18,7 @@ __all__ = [
     "Problem",
     "ScenarioError",
     "SolverError",
+    "UsageError",
 ]
 
 EXIT_OK = 0
@@ -106,6 +107,16 @@ class SolverError(MedallocError, RuntimeError):
     """The solver failed, or stopped at a limit without a usable solution."""
 
     exit_code = EXIT_SOLVER
+
+
+class UsageError(MedallocError, ValueError):
+    """A command cannot do what it was asked as given.
+
+    A bad option value, or an output folder that is not the tool's, holds the inputs, is in
+    use or cannot be written.
+    """
+
+    exit_code = EXIT_USAGE
 
 
 class MedallocWarning(UserWarning):

@@ -2,10 +2,11 @@
 
 ``run_scenario`` loads the scenario and its data, builds and solves the allocation model
 (:mod:`optimizer.model`), and writes ``plan.csv``, ``towns.csv``, ``indicators.csv`` and
-``summary.json``. The files are built in a temporary folder beside the target and renamed into
-place only after everything succeeded; an existing folder is replaced whole, never half
-overwritten. The same inputs give byte-identical files (timings appear in ``summary.json`` only,
-and not at all with ``timings=False``).
+``summary.json``. The files (and whatever ``finish`` adds: the report, maps, a workbook) are
+built in a temporary folder beside the target and renamed into place only after everything
+succeeded; an existing folder is replaced whole, never half overwritten, and only when it is
+medalloc's (:mod:`optimizer.atomic`). The same inputs give byte-identical files (timings appear
+in ``summary.json`` only, and not at all with ``timings=False``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.atomic import replace_folder
+from optimizer.csv_out import write_csv
 from optimizer.dataset import Dataset, load_dataset
 from optimizer.errors import InfeasibleError, SolverError
 from optimizer.model.build import build_model
@@ -48,6 +50,7 @@ from optimizer.scenario import Scenario, load_scenario
 __all__ = ["RunSummary", "run_scenario"]
 
 Progress = Callable[[str], None]
+Finish = Callable[[Path], None]
 _PACKAGES = ("medalloc", "pulp", "highspy", "numpy", "pandas", "scipy", "pydantic")
 
 
@@ -91,6 +94,7 @@ def run_scenario(
     *,
     progress: Progress | None = None,
     timings: bool = True,
+    finish: Finish | None = None,
 ) -> RunSummary:
     """Solve a scenario and write its plan, towns, indicators and summary into ``out_dir``.
 
@@ -105,6 +109,9 @@ def run_scenario(
     timings : bool
         Write run times into ``summary.json``; ``False`` makes every file byte-identical
         between runs of the same inputs.
+    finish : callable, optional
+        Called with the folder being built, after the run's files are in it and before it is
+        swapped in (the CLI adds the report and maps there, so they are part of the swap).
 
     Returns
     -------
@@ -114,6 +121,8 @@ def run_scenario(
     ------
     ScenarioError
         The scenario is malformed or does not fit the data.
+    UsageError
+        ``out_dir`` is not medalloc's, holds the inputs, is in use or cannot be written.
     DataError
         The data files are missing or invalid.
     InfeasibleError
@@ -125,6 +134,19 @@ def run_scenario(
     t0 = time.perf_counter()
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    out = Path(out_dir)
+    sources = [scenario.data.folder, *([scenario.source] if scenario.source else [])]
+    with replace_folder(out, "run", inputs=sources) as tmp:
+        result = _solve_and_write(scenario, tmp, out, say, t0, timings=timings)
+        if finish is not None:
+            finish(tmp)
+    say(f"wrote {out}")
+    return result
+
+
+def _solve_and_write(scenario: Scenario, tmp: Path, out: Path, say: Progress, t0: float, *,
+                     timings: bool) -> RunSummary:
+    """Solve, then write the run's four files into ``tmp``."""
     say(f"loading data from {scenario.data.folder.name}")
     dataset = load_dataset([scenario.data.folder])
     inputs = prepare_inputs(dataset, scenario)
@@ -159,31 +181,17 @@ def run_scenario(
     runtime = time.perf_counter() - t0
     summary = _summary(inputs, dataset, run, solution, plan, choice,
                        runtime if timings else None)
-    out = Path(out_dir)
-    extra = {"county_hired.csv": _csv(seconded)} if inputs.scenario.county_hired else {}
-    _write_atomically(out, {
-        **extra,
-        "plan.csv": _csv(plan),
-        "towns.csv": _csv(towns),
-        "indicators.csv": _csv(indicators),
-        "summary.json": json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False,
-                                   allow_nan=False) + "\n",
-    })
-    say(f"wrote {out}")
+    tables = [("plan.csv", plan), ("towns.csv", towns), ("indicators.csv", indicators)]
+    if inputs.scenario.county_hired:
+        tables.insert(0, ("county_hired.csv", seconded))
+    for name, frame in tables:
+        write_csv(frame, tmp / name)
+    (tmp / "summary.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False, allow_nan=False)
+        + "\n", encoding="utf-8")
     first = run.main.result
     return RunSummary(scenario.name, run.status, first.objective, stage_gap(run), runtime, out,
                       solution.sub_centres, summary)
-
-
-def _csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, float_format="%.6f", lineterminator="\n")
-
-
-def _write_atomically(out: Path, files: dict[str, str]) -> None:
-    """Write ``files`` into a temporary sibling of ``out``, then swap it into place."""
-    with replace_folder(out) as tmp:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8")
 
 
 def _sha256(path: Path) -> str:

@@ -40,7 +40,8 @@ def test_locate_mclp_on_shipped_village_clinics(tmp_path: Path) -> None:
     assert summary["status"] == "optimal"
     assert summary["n_selected"] == 10
     assert all(site.startswith("VC") for site in summary["selected"])
-    assert sorted(p.name for p in out.iterdir()) == ["sites.csv", "sites.geojson", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".medalloc-output", "sites.csv", "sites.geojson", "summary.json"]
 
 
 @pytest.mark.parametrize(("args", "hint"), [
@@ -96,7 +97,7 @@ def test_run_dianjiang_prints_choice_and_indicators(tmp_path: Path) -> None:
     assert "why: " in result.stdout
     assert "doctors per 1000 (floor)" in result.stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "indicators.csv", "plan.csv", "report.html", "summary.json", "towns.csv"
+        ".medalloc-output", "indicators.csv", "plan.csv", "report.html", "summary.json", "towns.csv"
     ]
 
 

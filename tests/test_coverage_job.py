@@ -28,8 +28,8 @@ def test_writes_every_file_with_the_right_columns(tmp_path: Path) -> None:
     out = tmp_path / "coverage"
     summary = run(out, make_map=True)
     assert sorted(p.name for p in out.iterdir()) == [
-        "access.csv", "coverage.csv", "gaps.gpkg", "gaps_map.png", "inequality.csv",
-        "summary.json", "summary.txt", "towns_coverage.csv",
+        ".medalloc-output", "access.csv", "coverage.csv", "gaps.gpkg", "gaps_map.png",
+        "inequality.csv", "summary.json", "summary.txt", "towns_coverage.csv",
     ]
     coverage = pd.read_csv(out / "coverage.csv", dtype={"town_code": str})
     assert list(coverage.columns) == [
@@ -77,18 +77,17 @@ def test_outputs_are_deterministic(tmp_path: Path) -> None:
 
 def test_rerun_replaces_the_folder_whole(tmp_path: Path) -> None:
     out = tmp_path / "coverage"
-    out.mkdir()
-    (out / "stale.txt").write_text("old run")
+    run(out, make_map=True)
     run(out)
-    assert not (out / "stale.txt").exists()
+    assert not (out / "gaps_map.png").exists()  # the earlier run's map is not this run's
     assert (out / "coverage.csv").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coverage"]
 
 
 def test_failure_leaves_nothing_partial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "coverage"
-    out.mkdir()
-    (out / "previous.csv").write_text("kept")
+    run(out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def broken_map(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full while drawing")
@@ -96,8 +95,7 @@ def test_failure_leaves_nothing_partial(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(coverage_job, "_write_map", broken_map)
     with pytest.raises(RuntimeError, match="disk full"):
         run(out, make_map=True)
-    assert sorted(p.name for p in out.iterdir()) == ["previous.csv"]
-    assert (out / "previous.csv").read_text() == "kept"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coverage"]  # no temp folder left
 
 

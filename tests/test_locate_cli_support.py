@@ -40,7 +40,8 @@ def test_mclp_run_writes_three_files(files: tuple[Path, Path], tmp_path: Path) -
     assert summary["selected"] == ["s1"]  # covers a and b (30) against c and d (12)
     assert summary["objective"] == 30.0
     assert summary["status"] == "optimal"
-    assert sorted(p.name for p in out.iterdir()) == ["sites.csv", "sites.geojson", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".medalloc-output", "sites.csv", "sites.geojson", "summary.json"]
     assert json.loads((out / "summary.json").read_text())["objective"] == 30.0
     table = pd.read_csv(out / "sites.csv")
     assert table.set_index("site_id")["selected"].to_dict() == {
@@ -65,7 +66,7 @@ def test_rerun_replaces_output_and_minutes_with_speed(files, tmp_path: Path) -> 
     )  # 1 minute = 1000 m at 60 km/h
     assert summary["parameters"]["cost_unit"] == "minutes"
     assert summary["selected"] == ["s1", "s2"]
-    assert not (out / "stale.txt").exists()
+    assert (out / "stale.txt").read_text() == "old"  # not written by medalloc: carried over
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from distributed import LocalCluster
 
+from optimizer.atomic import MARKER
 from optimizer.run_job import run_scenario
 from optimizer.sweep import SweepProgress, SweepSummary, expand_points, load_sweep, run_sweep
 from optimizer.sweep.table import parquet_available
@@ -136,6 +137,7 @@ def test_a_stale_point_is_solved_again(tmp_path: Path) -> None:
     out = tmp_path / "out"
     ids = sorted(p.point_id for p in expand_points(load_sweep(SMALL)))
     (out / "points").mkdir(parents=True)
+    (out / MARKER).write_text("medalloc sweep\n", encoding="utf-8")  # an earlier sweep's folder
     stale = {"point_id": ids[0], "fingerprint": "another base", "status": "optimal"}
     (out / "points" / f"{ids[0]}.json").write_text(json.dumps(stale), encoding="utf-8")
     (out / "points" / f"{ids[1]}.json").write_text("{ half a fi", encoding="utf-8")

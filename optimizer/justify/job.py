@@ -3,8 +3,9 @@
 Loads the scenario and its data, computes the justification (:mod:`~optimizer.justify.analysis`),
 generates the conclusion from the computed facts (:mod:`~optimizer.justify.conclusion`) and
 writes ``justification.md``, ``justification.json``, ``ranking.csv``, ``marginal.csv``,
-``robustness.csv``, ``pairings.csv`` and ``justification_map.png`` atomically
-(:mod:`~optimizer.justify.report`).
+``robustness.csv``, ``pairings.csv`` and ``justification_map.png``
+(:mod:`~optimizer.justify.report`) into a folder built aside and swapped in whole
+(:mod:`optimizer.atomic`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from optimizer.atomic import replace_folder
 from optimizer.dataset import load_dataset
-from optimizer.justify.analysis import analyse
+from optimizer.justify.analysis import Analysis, analyse
 from optimizer.justify.conclusion import Sentence, conclusion
 from optimizer.justify.plot import draw_map
 from optimizer.justify.report import TABLES, write_outputs
@@ -103,6 +105,28 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _analyse_and_write(scenario: Scenario, sites: Sequence[str] | str | None, folder: Path,
+                       say: Progress, *, make_map: bool) -> tuple[Analysis, list[Sentence]]:
+    """Compute the justification and write its files into ``folder``."""
+    say(f"loading data from {scenario.data.folder.name}")
+    dataset = load_dataset([scenario.data.folder])
+    analysis = analyse(scenario, dataset, sites, progress=say)
+    sentences: list[Sentence] = conclusion(analysis.facts, analysis.marginal, analysis.pairings)
+    inputs: dict[str, Any] = {}
+    if scenario.source is not None and Path(scenario.source).is_file():
+        inputs["scenario"] = {"file": Path(scenario.source).name,
+                              "sha256": _sha256(Path(scenario.source))}
+    for role, name in sorted(dataset.files.items()):
+        inputs[role] = {"file": Path(name).name, "sha256": _sha256(Path(name))}
+    crs = TravelSettings.from_dict(scenario.travel).crs
+
+    def draw(path: Path) -> None:
+        draw_map(path, dataset, analysis.data, analysis.pool, analysis.optimum, crs=crs)
+
+    write_outputs(folder, analysis, sentences, {"inputs": inputs}, draw if make_map else None)
+    return analysis, sentences
+
+
 def justify(
     scenario: Scenario | Path | str,
     sites: Sequence[str] | str | None,
@@ -110,6 +134,7 @@ def justify(
     *,
     progress: Progress | None = None,
     make_map: bool = True,
+    finish: Callable[[Path], None] | None = None,
 ) -> JustifySummary:
     """Justify a sub-centre choice against every alternative and write the argument.
 
@@ -126,6 +151,9 @@ def justify(
         Called with one line of text at each step.
     make_map : bool
         Draw ``justification_map.png``.
+    finish : callable, optional
+        Called with the folder being built, after the files are in it and before the swap (the
+        CLI adds the report and maps there).
 
     Returns
     -------
@@ -134,7 +162,10 @@ def justify(
     Raises
     ------
     ScenarioError
-        An unknown town (the closest names listed), a malformed scenario, or no sites.
+        An unknown town (the closest names listed), a malformed scenario, no sites, or more or
+        fewer sites than ``[sub_centres]`` allows.
+    UsageError
+        ``out_dir`` is not medalloc's, holds the inputs, is in use or cannot be written.
     DataError
         The data files are missing or invalid.
     SolverError
@@ -144,25 +175,13 @@ def justify(
     t0 = time.perf_counter()
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    say(f"loading data from {scenario.data.folder.name}")
-    dataset = load_dataset([scenario.data.folder])
-    analysis = analyse(scenario, dataset, sites, progress=say)
-    sentences: list[Sentence] = conclusion(analysis.facts, analysis.marginal, analysis.pairings)
-    inputs: dict[str, Any] = {}
-    if scenario.source is not None and Path(scenario.source).is_file():
-        inputs["scenario"] = {"file": Path(scenario.source).name,
-                              "sha256": _sha256(Path(scenario.source))}
-    for role, name in sorted(dataset.files.items()):
-        inputs[role] = {"file": Path(name).name, "sha256": _sha256(Path(name))}
-    crs = TravelSettings.from_dict(scenario.travel).crs
-
-    def draw(path: Path) -> None:
-        draw_map(path, dataset, analysis.data, analysis.pool, analysis.optimum, crs=crs)
-
     out = Path(out_dir)
-    say(f"writing {out}")
-    write_outputs(out, analysis, sentences, {"inputs": inputs},
-                  draw if make_map else None)
+    sources = [scenario.data.folder, *([scenario.source] if scenario.source else [])]
+    with replace_folder(out, "justify", inputs=sources) as tmp:
+        analysis, sentences = _analyse_and_write(scenario, sites, tmp, say, make_map=make_map)
+        say(f"writing {out}")
+        if finish is not None:
+            finish(tmp)
     facts = analysis.facts
     head = facts.get("objective") or facts["measures"]["covered"]
     headline = facts["objective"]["criterion"] if facts.get("objective") else "covered"

@@ -1,7 +1,7 @@
-"""Write a justification's files into one folder, atomically: Markdown, JSON, CSV tables, map.
+"""Write a justification's files into one folder: Markdown, JSON, CSV tables, map.
 
-The files are built in a temporary folder beside the target and renamed into place only after
-all of them succeeded; an existing folder is replaced whole. Tables are written with sorted,
+The job (:mod:`optimizer.justify.job`) hands a temporary folder that it swaps in whole only after
+every file, report and map succeeded (:mod:`optimizer.atomic`). Tables are written with sorted,
 fixed float formats so two runs of the same inputs give identical files.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.atomic import replace_folder
+from optimizer.csv_out import write_csv
 from optimizer.justify.analysis import Analysis
 from optimizer.justify.conclusion import Sentence, fmt
 
@@ -23,10 +23,6 @@ __all__ = ["TABLES", "markdown", "write_outputs"]
 
 TABLES = ("ranking.csv", "marginal.csv", "robustness.csv", "pairings.csv")
 _TOP = 10
-
-
-def _csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, float_format="%.6f", lineterminator="\n")
 
 
 def _json_safe(value: Any) -> Any:
@@ -126,18 +122,17 @@ def _method(facts: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_outputs(out: Path, analysis: Analysis, sentences: list[Sentence],
+def write_outputs(folder: Path, analysis: Analysis, sentences: list[Sentence],
                   extra: dict[str, Any], draw: Callable[[Path], None] | None) -> None:
-    """Write every file into a temporary sibling of ``out``, then swap it into place."""
-    with replace_folder(out) as tmp:
-        tables = {"ranking.csv": analysis.ranking, "marginal.csv": analysis.marginal,
-                  "robustness.csv": analysis.robustness, "pairings.csv": analysis.pairings}
-        for name, frame in tables.items():
-            (tmp / name).write_text(_csv(frame), encoding="utf-8")
-        document = {**extra, **analysis.facts, "conclusion": sentences}
-        (tmp / "justification.json").write_text(
-            json.dumps(_json_safe(document), ensure_ascii=False, indent=2, allow_nan=False)
-            + "\n", encoding="utf-8")
-        (tmp / "justification.md").write_text(markdown(analysis, sentences), encoding="utf-8")
-        if draw is not None:
-            draw(tmp / "justification_map.png")
+    """Write every file into ``folder`` (the temporary folder the job swaps in at the end)."""
+    tables = {"ranking.csv": analysis.ranking, "marginal.csv": analysis.marginal,
+              "robustness.csv": analysis.robustness, "pairings.csv": analysis.pairings}
+    for name, frame in tables.items():
+        write_csv(frame, folder / name)
+    document = {**extra, **analysis.facts, "conclusion": sentences}
+    (folder / "justification.json").write_text(
+        json.dumps(_json_safe(document), ensure_ascii=False, indent=2, allow_nan=False)
+        + "\n", encoding="utf-8")
+    (folder / "justification.md").write_text(markdown(analysis, sentences), encoding="utf-8")
+    if draw is not None:
+        draw(folder / "justification_map.png")

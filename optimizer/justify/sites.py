@@ -139,8 +139,14 @@ def site_pool(scenario: Scenario, towns: pd.DataFrame, facilities: pd.DataFrame,
               chosen: Sequence[str]) -> SitePool:
     """Build the pool of alternative sites around the chosen town codes.
 
-    The admissible sizes are the scenario's ``[sub_centres]`` count range when it contains the
-    chosen set's size, else exactly that size.
+    The admissible sizes are the scenario's ``[sub_centres]`` count range; without that section,
+    exactly the chosen set's size.
+
+    Raises
+    ------
+    ScenarioError
+        The chosen set is larger or smaller than ``[sub_centres]`` allows (ranking sets the
+        scenario forbids would defend a plan it cannot adopt).
     """
     frame = _towns_frame(towns).set_index("code")
     kind = towns.assign(code=towns["code"].astype(str)).set_index("code")["kind"]
@@ -167,8 +173,16 @@ def site_pool(scenario: Scenario, towns: pd.DataFrame, facilities: pd.DataFrame,
     low, high = size, size
     if sub is not None:
         top = sub.max_count if sub.max_count is not None else len(pool)
-        if sub.min_count <= size <= top:
-            low, high = max(sub.min_count, 1), min(top, len(pool))
+        if not sub.min_count <= size <= top:
+            names = "、".join(str(frame.loc[c, "name_zh"]) for c in chosen)
+            allowed = f"{sub.min_count} to {top}" if sub.min_count < top else f"{top}"
+            raise ScenarioError(
+                f"{size} sites were named ({names}) but the scenario's [sub_centres] allows "
+                f"{allowed} sub-centres (min_count {sub.min_count}, max_count "
+                f"{sub.max_count if sub.max_count is not None else 'unset'}); name "
+                f"{allowed} towns with --sites (or [justify] sites), or change [sub_centres] "
+                "min_count/max_count")
+        low, high = max(sub.min_count, 1), min(top, len(pool))
     return SitePool(
         town_codes=tuple(pool), facility_ids=fids,
         names_zh=tuple(str(frame.loc[c, "name_zh"]) for c in pool), names_en=names_en,

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from optimizer.cbc import solve_logged
 from optimizer.errors import SolverError
-from optimizer.highs_threads import reset_scheduler_for
+from optimizer.highs_threads import reset_scheduler_for, silent_highs
 from optimizer.locate.result import SolveStatus, relative_gap
 
 __all__ = ["SOLVERS", "LpSession", "MipModel", "MipOutcome", "SolverOptions", "solve_mip"]
@@ -178,7 +178,7 @@ def _classify(
 def _new_highs(highspy: Any, options: SolverOptions) -> Any:
     """A silent, seeded HiGHS instance with the requested threads."""
     reset_scheduler_for(options.threads)
-    h = highspy.Highs()
+    h = silent_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
     if options.threads is not None:

@@ -12,8 +12,8 @@ the WGS84 / UTM zone of the demand points' mean longitude (EPSG:326zz north, 327
 48N = EPSG:32648 for Chongqing), projected input keeps its CRS (sites are reprojected to the
 demand's). Costs are metres, or minutes when ``speed_kmh`` is given
 (``distance x detour / speed``). Outputs, written into ``out_dir`` atomically (a temporary folder
-beside it, renamed at the end): ``sites.csv``, ``sites.geojson`` (selected sites) and
-``summary.json``.
+beside it, renamed at the end; :mod:`optimizer.atomic`): ``sites.csv``, ``sites.geojson``
+(selected sites) and ``summary.json``. Nothing is written when the model has no solution.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,12 @@ from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
 from optimizer.atomic import replace_folder
-from optimizer.errors import DataError, Problem
+from optimizer.csv_out import write_csv
+from optimizer.errors import DataError, InfeasibleError, Problem, UsageError
 from optimizer.locate.center import p_center
 from optimizer.locate.covering import lscp, mclp
 from optimizer.locate.median import p_median
-from optimizer.locate.result import LocateResult
+from optimizer.locate.result import LocateResult, SolveStatus
 
 __all__ = ["MODELS", "run_locate"]
 
@@ -62,6 +63,7 @@ def run_locate(
     mip_gap: float = 0.0,
     threads: int | None = None,
     site_tiers: Sequence[str] = (),
+    finish: Callable[[Path], None] | None = None,
 ) -> dict[str, Any]:
     """Run one location model from files and write ``sites.csv``, ``sites.geojson``, summary.
 
@@ -90,6 +92,8 @@ def run_locate(
     site_tiers : sequence of str
         Keep only candidate sites whose ``tier`` column is one of these (medalloc's
         facilities layer); empty keeps all.
+    finish : callable, optional
+        Called with the folder being built, after the files are in it and before the swap.
 
     Returns
     -------
@@ -100,6 +104,13 @@ def run_locate(
     ------
     DataError
         When a file is missing or invalid, or a model parameter is missing.
+    UsageError
+        ``p`` is not between 1 and the number of candidate sites (nor below the required
+        sites), or ``out_dir`` is not medalloc's, holds the inputs, is in use or cannot be
+        written.
+    InfeasibleError
+        No choice of sites satisfies the model (LSCP: some demand point is beyond the standard
+        of every candidate); nothing is written.
     """
     if model not in MODELS:
         raise DataError(f"model: got {model!r}; use one of {', '.join(MODELS)}")
@@ -117,10 +128,76 @@ def run_locate(
         raise DataError(f"speed_kmh: got {speed_kmh!r}; give a speed > 0")
     if not detour >= 1.0:
         raise DataError(f"detour: got {detour!r}; give a factor >= 1")
-    demand = read_points(Path(demand_path), crs=crs, with_weight=True)
-    sites = read_points(Path(sites_path), crs=crs, with_weight=False)
+    with replace_folder(Path(out_dir), "locate", inputs=(demand_path, sites_path)) as tmp:
+        summary = _solve_and_write(
+            tmp, model, Path(demand_path), Path(sites_path), standard=standard, p=p,
+            required=required, forbidden=forbidden, crs=crs, speed_kmh=speed_kmh, detour=detour,
+            solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+            site_tiers=site_tiers)
+        if finish is not None:
+            finish(tmp)
+    return summary
+
+
+def _check_p(p: int | None, sites: gpd.GeoDataFrame, required: Sequence[str],
+             forbidden: Sequence[str], path: Path) -> None:
+    """Refuse a number of sites the candidates cannot give, before any solve."""
+    if p is None:
+        return
+    ids = set(sites["id"].astype(str))
+    allowed = len(ids - {str(f) for f in forbidden})
+    left = " left after --forbidden" if forbidden else ""
+    if not 1 <= p <= allowed:
+        raise UsageError(f"--p {p}: give a number of sites between 1 and {allowed} (the "
+                         f"candidate sites{left} in {path})")
+    needed = len({str(r) for r in required} & ids)
+    if p < needed:
+        raise UsageError(f"--p {p} is fewer than the {needed} sites given with --required; "
+                         f"give --p {needed} or more")
+
+
+def _infeasible(model: str, table: pd.DataFrame | None, demand: gpd.GeoDataFrame,
+                sites: gpd.GeoDataFrame, forbidden: Sequence[str], standard: float | None,
+                unit: str) -> InfeasibleError:
+    """Why a location model has no solution, in a sentence with the fix."""
+    if table is not None and standard is not None:
+        usable = table[~table["site_id"].astype(str).isin({str(f) for f in forbidden})]
+        outside = sorted(set(demand["id"].astype(str)) - set(usable["demand_id"].astype(str)))
+        if outside:
+            shown = ", ".join(outside[:5]) + (", ..." if len(outside) > 5 else "")
+            return InfeasibleError(
+                f"{model}: {len(outside)} of {len(demand)} demand points are farther than the "
+                f"standard ({standard:g} {unit}) from every one of the {len(sites)} candidate "
+                f"sites ({shown}); raise --standard, add candidate sites or drop --forbidden")
+    return InfeasibleError(f"{model}: no choice of sites satisfies the model with these "
+                           "parameters; check --p, --required and --forbidden")
+
+
+def _solve_and_write(
+    folder: Path,
+    model: str,
+    demand_path: Path,
+    sites_path: Path,
+    *,
+    standard: float | None,
+    p: int | None,
+    required: Sequence[str],
+    forbidden: Sequence[str],
+    crs: str | None,
+    speed_kmh: float | None,
+    detour: float,
+    solver: str,
+    time_limit: float | None,
+    mip_gap: float,
+    threads: int | None,
+    site_tiers: Sequence[str],
+) -> dict[str, Any]:
+    """Read, solve and write the three files into ``folder``; return the summary."""
+    demand = read_points(demand_path, crs=crs, with_weight=True)
+    sites = read_points(sites_path, crs=crs, with_weight=False)
     if site_tiers:
         sites = _keep_tiers(sites, site_tiers, sites_path)
+    _check_p(p, sites, required, forbidden, sites_path)
     target = demand.crs if demand.crs.is_projected else utm_crs(demand)
     demand, sites = demand.to_crs(target), sites.to_crs(target)
     dxy = np.column_stack([demand.geometry.x, demand.geometry.y])
@@ -138,6 +215,7 @@ def run_locate(
     }
     weights = demand["weight"].to_numpy(dtype=float)
     res: LocateResult
+    table: pd.DataFrame | None = None
     if model in ("lscp", "mclp"):
         assert standard is not None
         table = _pairs_within(dxy, sxy, standard / per_m, per_m, demand, sites)
@@ -153,10 +231,13 @@ def run_locate(
             res = p_median(costs, weights, p, mip_gap=mip_gap, **kw)
         else:
             res = p_center(costs, p, weights=weights, **kw)
+    if res.status is SolveStatus.INFEASIBLE:
+        raise _infeasible(model, table, demand, sites, forbidden, standard,
+                          "minutes" if speed_kmh else "metres")
     summary = _summary(
         model, res, demand_path, sites_path, str(target), standard, p, speed_kmh, detour
     )
-    _write_outputs(Path(out_dir), res, sites, summary)
+    _write_outputs(folder, res, sites, summary)
     return summary
 
 
@@ -284,7 +365,7 @@ def _read_vector(path: Path) -> gpd.GeoDataFrame:
 
 def _read_csv_points(path: Path, crs: str | None, problems: list[Problem]) -> gpd.GeoDataFrame:
     """Points from a CSV; coordinate problems are appended to ``problems``."""
-    frame = pd.read_csv(path)
+    frame = pd.read_csv(path, encoding="utf-8-sig")  # a BOM is Excel's 'CSV UTF-8'
     if {"lon", "lat"} <= set(frame.columns):
         xcol, ycol, src = "lon", "lat", "EPSG:4326"
     elif {"x", "y"} <= set(frame.columns):
@@ -406,25 +487,24 @@ def _summary(
 
 
 def _write_outputs(
-    out_dir: Path, res: LocateResult, sites: gpd.GeoDataFrame, summary: dict[str, Any]
+    folder: Path, res: LocateResult, sites: gpd.GeoDataFrame, summary: dict[str, Any]
 ) -> None:
-    """Write the three files into a temporary folder beside ``out_dir``, then swap it in."""
-    with replace_folder(out_dir.resolve()) as tmp:
-        chosen = set(map(str, res.selected))
-        asg = res.assignment
-        served = asg.dropna(subset=["site_id"]).assign(site_id=lambda f: f["site_id"].astype(str))
-        table = sites[["id"]].copy()
-        table["selected"] = table["id"].isin(chosen)
-        table["x"] = sites.geometry.x.round(3)
-        table["y"] = sites.geometry.y.round(3)
-        table["n_assigned"] = table["id"].map(served.groupby("site_id").size()).fillna(0)
-        table["n_assigned"] = table["n_assigned"].astype(int)
-        table = table.rename(columns={"id": "site_id"}).sort_values("site_id")
-        table.to_csv(tmp / "sites.csv", index=False, float_format="%.3f")
-        picked = sites[sites["id"].isin(chosen)].sort_values("id")
-        picked[["id", "geometry"]].to_crs("EPSG:4326").to_file(
-            tmp / "sites.geojson", driver="GeoJSON"
-        )
-        (tmp / "summary.json").write_text(
-            json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+    """Write the three files into ``folder`` (the job's temporary folder)."""
+    chosen = set(map(str, res.selected))
+    asg = res.assignment
+    served = asg.dropna(subset=["site_id"]).assign(site_id=lambda f: f["site_id"].astype(str))
+    table = sites[["id"]].copy()
+    table["selected"] = table["id"].isin(chosen)
+    table["x"] = sites.geometry.x.round(3)
+    table["y"] = sites.geometry.y.round(3)
+    table["n_assigned"] = table["id"].map(served.groupby("site_id").size()).fillna(0)
+    table["n_assigned"] = table["n_assigned"].astype(int)
+    table = table.rename(columns={"id": "site_id"}).sort_values("site_id")
+    write_csv(table, folder / "sites.csv", "%.3f")
+    picked = sites[sites["id"].isin(chosen)].sort_values("id")
+    picked[["id", "geometry"]].to_crs("EPSG:4326").to_file(
+        folder / "sites.geojson", driver="GeoJSON"
+    )
+    (folder / "summary.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )

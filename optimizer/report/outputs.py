@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer.csv_out import CSV_ENCODING
 from optimizer.errors import DataError, Problem
 
 __all__ = [
@@ -212,9 +213,9 @@ def _require(folder: Path, names: tuple[str, ...], command: str) -> None:
 
 
 def _csv(path: Path) -> pd.DataFrame:
-    header = pd.read_csv(path, nrows=0, encoding="utf-8").columns
+    header = pd.read_csv(path, nrows=0, encoding=CSV_ENCODING).columns
     dtypes = {c: _ID_COLUMNS[c] for c in header if c in _ID_COLUMNS}
-    return pd.read_csv(path, dtype=dtypes, encoding="utf-8")
+    return pd.read_csv(path, dtype=dtypes, encoding=CSV_ENCODING)
 
 
 def _json(path: Path) -> dict[str, Any]:

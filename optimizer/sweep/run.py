@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from optimizer.atomic import claim_folder
 from optimizer.scenario import read_scenario_toml
 from optimizer.sweep.analysis import summarise
 from optimizer.sweep.cluster import run_tasks
-from optimizer.sweep.points import expand_points, point_tables
+from optimizer.sweep.points import Point, expand_points, point_tables
 from optimizer.sweep.report import summary_text
 from optimizer.sweep.solve_point import PointTask
 from optimizer.sweep.spec import SweepSpec, load_sweep
@@ -137,6 +138,7 @@ def run_sweep(
     scheduler: str | None = None,
     workers: int | None = None,
     progress: Callable[[SweepProgress], None] | None = None,
+    finish: Callable[[Path], None] | None = None,
 ) -> SweepSummary:
     """Solve every point of a sweep file on Dask and write the table and summary into ``out_dir``.
 
@@ -155,6 +157,9 @@ def run_sweep(
     progress : callable, optional
         Called with a :class:`SweepProgress` before the first solve and after each point. An
         exception it raises stops the sweep (finished points are kept).
+    finish : callable, optional
+        Called with the output folder after the table and summary are written (the CLI writes
+        ``results.xlsx`` there).
 
     Returns
     -------
@@ -169,6 +174,8 @@ def run_sweep(
         A point's data folder does not exist.
     SolverError
         The scheduler cannot be reached or has too few workers.
+    UsageError
+        ``out_dir`` is not a sweep's folder, holds the inputs, is in use or cannot be written.
     """
     t0 = time.perf_counter()
     say = progress or (lambda _event: None)
@@ -176,7 +183,17 @@ def run_sweep(
     base_raw = read_scenario_toml(spec.base)
     points = expand_points(spec)
     tables = point_tables(spec, base_raw, points)
-    out = Path(out_dir)
+    sources = [Path(sweep_path), spec.base]
+    with claim_folder(Path(out_dir), "sweep", inputs=sources) as out:
+        return _run(spec, base_raw, points, tables, out, Path(out_dir), scheduler=scheduler,
+                    workers=workers, say=say, t0=t0, finish=finish)
+
+
+def _run(spec: SweepSpec, base_raw: dict[str, Any], points: list[Point],
+         tables: Mapping[str, dict[str, Any]], out: Path, shown: Path, *, scheduler: str | None,
+         workers: int | None, say: Callable[[SweepProgress], None], t0: float,
+         finish: Callable[[Path], None] | None) -> SweepSummary:
+    """Solve the points not yet stored in ``out`` and write the table and summary there."""
     stamp = fingerprint(base_raw, spec)
     ids = [p.point_id for p in points]
     earlier = read_points(out / "points", ids, stamp)
@@ -205,6 +222,8 @@ def run_sweep(
     for name, content in (("summary.json", text), ("summary.txt", summary_text(data) + "\n")):
         write_atomically(out / name, content.encode("utf-8"))
         files.append(out / name)
-    return SweepSummary(spec.name, out, len(points), len(tasks) - len(missing), len(earlier),
+    if finish is not None:
+        finish(out)
+    return SweepSummary(spec.name, shown, len(points), len(tasks) - len(missing), len(earlier),
                         tuple(sorted(missing)), dict(data["statuses"]), used,
                         time.perf_counter() - t0, tuple(files), data)

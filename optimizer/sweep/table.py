@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer.csv_out import csv_bytes
 from optimizer.sweep.store import write_atomically
 
 __all__ = ["decision", "parquet_available", "results_table", "write_table"]
@@ -75,9 +76,8 @@ def parquet_available() -> bool:
 
 def write_table(frame: pd.DataFrame, out_dir: Path) -> list[Path]:
     """Write ``results.csv`` (and ``results.parquet`` with pyarrow) atomically; return the files."""
-    text = frame.to_csv(index=False, float_format="%.6f", lineterminator="\n")
     written = [out_dir / "results.csv"]
-    write_atomically(written[0], text.encode("utf-8"))
+    write_atomically(written[0], csv_bytes(frame))  # with the BOM Excel needs for Chinese
     if parquet_available():
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False)
