@@ -204,11 +204,14 @@ def need_rows(model: AllocationModel) -> None:
         inherited = max(0.0, inputs.base(fid, resource) - float(first["constant"])
                         - float(first["per_bed"]) * base_beds)
         rho = model.ratio_worst.get((resource, year))
-        if rho is None:
+        if resource == "beds":
+            rho = None  # beds: the convex excess spreads them; a min-max on beds is slow
+        elif rho is None:
             rho = prob.add_variable(f"worst_ratio_{resource}_{year}", 0)
             model.ratio_worst[(resource, year)] = rho
-        prob += (scale * rho >= scale + served - inherited - need,
-                 f"ratio_{fid}_{resource}_{year}")
+        if rho is not None:
+            prob += (scale * rho >= scale + served - inherited - need,
+                     f"ratio_{fid}_{resource}_{year}")
         for k, beta in enumerate(betas):
             excess = prob.add_variable(f"excess_{fid}_{resource}_{year}_{k}", 0)
             model.excess[(fid, resource, year, k)] = excess
