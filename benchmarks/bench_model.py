@@ -80,6 +80,10 @@ def tile(folder: Path) -> Path:
     text = text.replace("count = { 2030 = 60 }", f"count = {{ 2030 = {60 * COPIES} }}")
     text = text.replace("district_increase = 150", f"district_increase = {150 * COPIES}")
     text = text.replace("district_increase = 200", f"district_increase = {200 * COPIES}")
+    # Facility names repeat in every copy: directions and named recruiters are by name, so the
+    # large county keeps the need model and falls back to every hospital as a recruiter.
+    text = re.sub(r'\[facilities\."[^"]+"\]\n(?:(?!\n\[).*\n)*', "", text)
+    text = re.sub(r"hospitals = \[.*?\]\n", "", text)
     path = folder / "county10.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -102,6 +106,8 @@ def bench(label: str, path: Path, time_limit: float | None) -> None:
           f"{model.problem.numConstraints()} constraints")
     print(f"  inputs {t1 - t0:.2f} s | build {t2 - t1:.2f} s | solve {t3 - t2:.2f} s "
           f"(solver {run.seconds:.2f} s) | status {run.status}")
+    if run.note:
+        print(f"  note: {run.note}")
     for stage in run.stages:
         r = stage.result
         print(f"    {stage.name:<20} {r.status:<9} {r.objective:>16,.2f} gap {r.gap:.2e} "

@@ -100,12 +100,15 @@ class County:
     rate_sources: dict[str, str]
     hospitals: tuple[Hospital, ...]
     urban_seat_town: str  # town code holding the urban seat point where hospitals are placed
+    # Clinical pharmacists per 100 beds where the plan gives a base-year figure (else none).
+    pharmacists_per_100_beds: float | None = None
 
 
 YONGCHUAN_PLAN = (
     "Yongchuan action plan for a modern regional medical centre (2025), 2025 figure as quoted in "
     "the project brief"
 )
+DIANJIANG_PLAN_NAME = "Dianjiang 14th five-year health plan (2022) as quoted in the brief"
 DIANJIANG_PLAN = "Dianjiang 14th five-year health plan (2022), 2020 figure as quoted in the brief"
 DIANJIANG_ESTIMATE = (
     "ESTIMATED: Yongchuan 2025 figure x 2.48/3.6 (Dianjiang's sourced doctor density over "
@@ -149,13 +152,13 @@ DIANJIANG = County(
     rate_sources={**dict.fromkeys(RESOURCES, DIANJIANG_ESTIMATE), "doctors": DIANJIANG_PLAN},
     hospitals=(
         Hospital("peoples", "垫江县人民医院", "Dianjiang County People's Hospital",
-                 "secondary_hospital", "ESTIMATED: level not found; county general hospital "
-                 "taken as at least secondary", 0.6),
-        Hospital("tcm", "垫江县中医院", "Dianjiang County TCM Hospital", "secondary_hospital",
-                 "ESTIMATED: level not found; county TCM hospital taken as at least secondary",
-                 0.4),
+                 "tertiary_hospital", f"PLAN: 三甲 (grade 3A) in the {DIANJIANG_PLAN_NAME}",
+                 0.6),
+        Hospital("tcm", "垫江县中医院", "Dianjiang County TCM Hospital", "tertiary_hospital",
+                 f"PLAN: 三甲 (grade 3A) in the {DIANJIANG_PLAN_NAME}", 0.4),
     ),
     urban_seat_town="500231001",
+    pharmacists_per_100_beds=0.48,
 )
 
 CQMU_BEDS = 1480  # sourced: CQMU English site, headquarters campus
@@ -520,8 +523,18 @@ def build_facilities(
     fac.loc[cqmu_row, "resource_method"] = (
         f"beds {CQMU_BEDS_SOURCE}; staff ESTIMATED in proportion to beds"
     )
+    extra: list[str] = []
+    if county.pharmacists_per_100_beds is not None:
+        # The plan's 2020 figure (0.48 clinical pharmacists per 100 beds) times the beds, split
+        # by beds over every facility that has any.
+        total = round(county.pharmacists_per_100_beds / 100 * int(fac["beds"].sum()))
+        fac["pharmacists"] = largest_remainder(total, fac["beds"].astype(float).to_numpy(), ids)
+        fac.loc[fac["beds"] > 0, "resource_method"] += (
+            f"; pharmacists ESTIMATED: the plan's {county.pharmacists_per_100_beds:g} per 100 "
+            "beds (2020) split by beds")
+        extra.append("pharmacists")
     columns = ["facility_id", "name_zh", "name_en", "tier", "town_code", "lon", "lat",
-               *RESOURCES, "tier_method", "coord_quality", "resource_method"]
+               *RESOURCES, *extra, "tier_method", "coord_quality", "resource_method"]
     return fac[columns].sort_values("facility_id").reset_index(drop=True)
 
 

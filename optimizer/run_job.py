@@ -32,10 +32,13 @@ from optimizer.model.build import build_model
 from optimizer.model.choice import explain_choice
 from optimizer.model.explain import explain_infeasible
 from optimizer.model.inputs import ModelInputs, prepare_inputs
+from optimizer.model.objectives import unit_of
+from optimizer.model.reasons import add_reasons, far_from_need
 from optimizer.model.results import Solution, read_solution
 from optimizer.model.solve import SolveStatus
 from optimizer.model.stages import ModelRun, optimise, stage_gap
 from optimizer.model.tables import (
+    county_hired_table,
     indicators_table,
     per_base,
     plan_cost,
@@ -166,9 +169,10 @@ def _solve_and_write(scenario: Scenario, tmp: Path, out: Path, say: Progress, t0
             f"(now {scenario.solver.time_limit_s:g} s)"
         )
     solution = read_solution(model, run.values)
-    plan = plan_table(inputs, solution)
+    plan = add_reasons(inputs, plan_table(inputs, solution), solution.need)
     towns = towns_table(inputs, solution, plan)
-    indicators = indicators_table(inputs, plan, towns)
+    indicators = indicators_table(inputs, plan, towns, solution.seconded)
+    seconded = county_hired_table(inputs, solution.seconded)
     choice = None
     if scenario.explain.alternatives and scenario.sub_centres is not None:
         say("comparing the alternative sub-centre choices")
@@ -176,13 +180,15 @@ def _solve_and_write(scenario: Scenario, tmp: Path, out: Path, say: Progress, t0
     runtime = time.perf_counter() - t0
     summary = _summary(inputs, dataset, run, solution, plan, choice,
                        runtime if timings else None)
-    for name, frame in (("plan.csv", plan), ("towns.csv", towns),
-                        ("indicators.csv", indicators)):
+    tables = [("plan.csv", plan), ("towns.csv", towns), ("indicators.csv", indicators)]
+    if inputs.scenario.county_hired:
+        tables.insert(0, ("county_hired.csv", seconded))
+    for name, frame in tables:
         write_csv(frame, tmp / name)
     (tmp / "summary.json").write_text(
         json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=False, allow_nan=False)
         + "\n", encoding="utf-8")
-    first = run.stages[0].result
+    first = run.main.result
     return RunSummary(scenario.name, run.status, first.objective, stage_gap(run), runtime, out,
                       solution.sub_centres, summary)
 
@@ -220,6 +226,7 @@ def _summary(inputs: ModelInputs, dataset: Dataset, run: ModelRun, solution: Sol
     for stage in run.stages:
         result = stage.result
         entry: dict[str, Any] = {"objective": stage.name, "sense": stage.sense,
+                                 "unit": unit_of(stage.name),
                                  "status": str(result.status), "value": _clean(result.objective),
                                  "bound": _clean(result.bound), "gap": _clean(result.gap)}
         if runtime is not None:
@@ -255,7 +262,8 @@ def _summary(inputs: ModelInputs, dataset: Dataset, run: ModelRun, solution: Sol
         "scenario": scenario.name,
         "description": scenario.description,
         "status": str(run.status),
-        "objective": {"name": run.stages[0].name, "value": _clean(run.stages[0].result.objective)},
+        "objective": {"name": run.main.name, "value": _clean(run.main.result.objective),
+                      "unit": unit_of(run.main.name)},
         "gap": _clean(stage_gap(run)),
         "stages": stages,
         "years": list(inputs.years),
@@ -267,7 +275,10 @@ def _summary(inputs: ModelInputs, dataset: Dataset, run: ModelRun, solution: Sol
         },
         "per_capita": per_capita,
         "coverage_shares": coverage,
-        "cost": {"value": round(plan_cost(inputs, plan), 3), "unit": scenario.costs.unit},
+        "cost": {"value": round(plan_cost(inputs, plan), 3), "unit": scenario.costs.unit,
+                 "unit_words": _money_words(scenario.costs.unit)},
+        "warnings": far_from_need(plan, scenario.need.tolerance if scenario.need else 0.1),
+        "placement": _placement(plan, scenario.need is not None),
         "resources_absent_from_data": [r for r in inputs.resources
                                        if int(facilities[r].sum()) == 0],
         "model": {"demand_groups": len(inputs.groups), "demand_points": len(inputs.members),
@@ -275,8 +286,26 @@ def _summary(inputs: ModelInputs, dataset: Dataset, run: ModelRun, solution: Sol
         "inputs": files,
         "versions": _versions(),
     }
+    if run.note:
+        summary["note"] = run.note
     if choice is not None:
         summary["sub_centre_choice"] = choice
     if runtime is not None:
         summary["runtime_s"] = round(runtime, 3)
     return summary
+
+
+def _money_words(unit: str) -> str:
+    """The [costs] unit in words (the shipped scenarios count in 万元, ten thousand yuan)."""
+    return "万元 (ten thousand yuan)" if unit.replace(" ", "").lower() in (
+        "10kcny", "万元", "10000cny") else unit
+
+
+def _placement(plan: pd.DataFrame, with_need: bool) -> dict[str, Any]:
+    """How many plan rows of the decision years each reason explains."""
+    if not with_need:
+        return {"need": "no [need] table: levels follow the objectives only; placement among "
+                        "facilities is arbitrary where they tie"}
+    decided = plan[~plan["reason_kind"].isin(["data"])]
+    counts = decided["reason_kind"].value_counts().sort_index()
+    return {"rows_by_reason": {str(k): int(v) for k, v in counts.items()}}

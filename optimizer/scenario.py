@@ -26,6 +26,7 @@ from pydantic import (
 
 from optimizer.errors import ScenarioError
 from optimizer.key_errors import describe_key_error
+from optimizer.model.need_sections import FacilityDirection, NeedSection
 from optimizer.model.sections import (
     CapacitySection,
     ChangeLimit,
@@ -217,6 +218,8 @@ class Scenario(_Strict):
     change_limits: dict[str, ChangeLimit] = Field(default_factory=dict)
     costs: CostsSection = Field(default_factory=CostsSection)
     county_hired: CountyHiredSection | None = None
+    need: NeedSection | None = None
+    facilities: dict[str, FacilityDirection] = Field(default_factory=dict)
     services: dict[str, ServiceSection] = Field(default_factory=dict)
     capacity: CapacitySection | None = None
     objective: ObjectiveSection = Field(default_factory=ObjectiveSection)
@@ -270,6 +273,8 @@ def _year_problems(scenario: Scenario) -> list[str]:
         cvc = scenario.central_village_clinics
         for key in ("count", "min_count", "max_count"):
             used += [(f"central_village_clinics.{key}", y) for y in getattr(cvc, key)]
+    if scenario.need is not None:
+        used += [("need.inflow", y) for y in scenario.need.inflow]
     if scenario.sub_centres and scenario.sub_centres.from_year is not None:
         used.append(("sub_centres.from_year", scenario.sub_centres.from_year))
     bad = [f"{where} = {year}" for where, year in used if year not in plan_years]

@@ -49,7 +49,7 @@ def test_unknown_key_inside_policy_table(tmp_path: Path) -> None:
                                                                "[policy.beds]\nmaximum = 3\n"),
                     encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"unknown key 'policy\.beds\.maximum' \(did you mean "
-                       r"'max'\?\); allowed here: max, min, per, source, town_max, town_min"):
+                       r"'max'\?\); allowed here: kind, max, min, per, source, town_max, town_min"):
         load_scenario(path)
 
 

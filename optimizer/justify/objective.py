@@ -28,6 +28,7 @@ from optimizer.model.build import build_model
 from optimizer.model.choice import SetValue, evaluate_sets, k_best_sets, objective_unit
 from optimizer.model.inputs import prepare_inputs
 from optimizer.model.sections import SubCentreSection
+from optimizer.model.stages import main_criterion
 from optimizer.scenario import Scenario
 
 __all__ = ["ObjectiveValues", "choice_scenario", "objective_values"]
@@ -103,7 +104,7 @@ def objective_values(
     def towns_of(found: SetValue) -> tuple[str, ...]:
         return tuple(sorted(inputs.town_of(f) for f in found.facility_ids))
 
-    criterion = scenario.objective.order[0]
+    criterion = main_criterion(scenario.objective.order)
     unit = objective_unit(inputs, criterion)
     by_set: dict[tuple[str, ...], SetValue] = {}
     best: list[tuple[str, ...]] = []

@@ -45,8 +45,15 @@ Constraints (numbers reused in code comments; each family applies only when conf
  (6b) Σ_k serve[k,j,t] ≤ u_r·L(j,r,t)                   u_r residents per bed (admissions, stay,
                                                         occupancy) for each capacity rule r
  (6c) unmet[k,t] = 0 unless ``allow_unmet``
- (7)  Σ_{j grassroots} L(j,d,t) - L(j,d,t⁻) ≥ σ·Σ_{j county hospital} up[j,d,t]
-                                                        county-hired, township-used (σ = 0.8)
+ (2d) the plan's facility directions and kept sub-centre levels (`optimizer.model.placement`)
+ (7)  Σ_h out[h,t] ≥ σ·Σ_h up[h,d,t]/Δt, out[h,t] ≤ up[h,d,t], Σ_j sec[j,t] = Σ_h out[h,t]
+      county-hired, township-used (σ = 0.8): recruits at the named hospitals h, seconded to
+      grassroots j; posts stay at h (`optimizer.model.placement`)
+ (8)  short ≥ need - serving - ½; worst shortfall ratio; largest level-to-need ratio; convex
+      excess (`optimizer.model.placement`, need from `optimizer.model.need`)
+
+Targets are binding (hard) or expected (soft: a shortfall variable per row, minimised by the
+``targets`` stage, which comes first when the scenario has expected targets).
 
 Modelling choices a planner should know
 * U[j,r,t] (upper bounds, and the big-M of family 2) come from the tightest configured limit:
@@ -58,8 +65,11 @@ Modelling choices a planner should know
   at most the whole number below it and a floor at least the whole number above it.
 * Coverage is measured at demand-point resolution and weighted by residents; services and
   capacity use the scenario's travel settings (``optimizer.travel``).
-* (7) counts net new grassroots doctor posts (health centres, sub-centres, village clinics)
-  against gross new hires at county hospitals in the same period.
+* (7) counts the seconded doctors serving at grassroots in a plan year against a year's recruits
+  at the named hospitals (the period's recruits over its length): the same people, counted once
+  in the district's totals.
+* A fixed sub-centre whose ``from_year`` is the data's year exists (and covers) from that year;
+  its standard binds from the first decision year on.
 * In elastic mode (``elastic=True``, used to explain infeasibility) every policy row of families
   1-5 and 7 gets a penalised slack; see :mod:`optimizer.model.explain`.
 """
@@ -70,7 +80,7 @@ import math
 
 import pulp
 
-from optimizer.model import families, objectives, services
+from optimizer.model import families, objectives, placement, services
 from optimizer.model.inputs import ModelInputs
 from optimizer.model.problem import AllocationModel
 
@@ -103,7 +113,9 @@ def build_model(inputs: ModelInputs, *, elastic: bool = False) -> AllocationMode
     families.counts(model)  # (4a)-(4c)
     services.coverage(model)  # (5a)-(5b)
     services.capacity(model)  # (6a)-(6c)
-    families.county_hired(model)  # (7)
+    placement.directions(model)  # (2d)
+    placement.county_hired(model)  # (7)
+    placement.need_rows(model)  # (8)
     objectives.budget(model)  # (3d)
     if elastic:
         model.problem.setObjective(

@@ -31,7 +31,7 @@ from optimizer.model.build import build_model
 from optimizer.model.inputs import ModelInputs
 from optimizer.model.problem import AllocationModel
 from optimizer.model.sections import SolverSection
-from optimizer.model.stages import ModelRun, optimise
+from optimizer.model.stages import ModelRun, main_criterion, optimise
 
 __all__ = ["SetValue", "evaluate_sets", "explain_choice", "k_best_sets"]
 
@@ -66,7 +66,8 @@ def _options(model: AllocationModel, time_limit_s: float | None) -> SolverSectio
 
 
 def _criterion(model: AllocationModel, criterion: str | None) -> str:
-    return criterion if criterion is not None else model.inputs.scenario.objective.order[0]
+    return criterion if criterion is not None else main_criterion(
+        model.inputs.scenario.objective.order)
 
 
 def _solve(model: AllocationModel, options: SolverSection, criterion: str
@@ -254,8 +255,8 @@ def explain_choice(inputs: ModelInputs, run: ModelRun, chosen: tuple[str, ...]
         value lost without it, when the smaller set is admissible) and ``reason`` (a sentence).
     """
     scenario = inputs.scenario
-    criterion = scenario.objective.order[0]
-    sense = run.stages[0].sense
+    criterion = main_criterion(scenario.objective.order)
+    sense = next((s.sense for s in run.stages if s.name == criterion), run.stages[0].sense)
     sets = _sets(inputs)
     model = build_model(inputs)
     truncated = len(sets) > scenario.explain.max_alternatives

@@ -1,4 +1,4 @@
-"""Constraint families 1-4 and 7 of the allocation model (numbers as in `optimizer.model.build`).
+"""Constraint families 1-4 of the allocation model (numbers as in `optimizer.model.build`).
 
 Rows about the data's own year (``levels_year``) are not added: its levels are data, not
 decisions, and are only reported against the targets (see `optimizer.model.results`).
@@ -12,7 +12,7 @@ from optimizer.errors import ScenarioError
 from optimizer.model.policy_rows import add_row
 from optimizer.model.problem import AllocationModel
 
-__all__ = ["change_limits", "counts", "county_hired", "policy_rates", "standards"]
+__all__ = ["change_limits", "counts", "policy_rates", "standards"]
 
 
 def per_label(per: int | float) -> str:
@@ -42,7 +42,7 @@ def policy_rates(model: AllocationModel) -> None:
                 # (1a) / (1b)
                 add_row(model, model.total(resource, year), sense, bound,
                         name=f"{word}_{resource}_{year}", family=1, year=year,
-                        resource=resource, unit=resource,
+                        resource=resource, unit=resource, kind=rates.kind,
                         text=f"the {word} of {rate:g} {resource} per {per} residents in {year} "
                              f"({limit} {bound:,.1f} {resource})")
             for key, sense, word in (("town_max", "<=", "cap"), ("town_min", ">=", "floor")):
@@ -55,7 +55,7 @@ def policy_rates(model: AllocationModel) -> None:
                     # (1c)
                     add_row(model, model.total(resource, year, ids), sense, bound,
                             name=f"town_{word}_{resource}_{town}_{year}", family=1, year=year,
-                            resource=resource, unit=resource,
+                            resource=resource, unit=resource, kind=rates.kind,
                             text=f"the town {word} of {rate:g} {resource} per {per} residents "
                                  f"in {name_zh} in {year} ({bound:,.1f} {resource})")
     _ratios(model, towns)
@@ -90,7 +90,7 @@ def _ratios(model: AllocationModel, towns: dict[str, list[str]]) -> None:
                     add_row(model, expr, sense, 0.0,
                             name=f"ratio{i}_{'min' if sense == '>=' else 'max'}_{scope_id}_{year}",
                             family=1, year=year, resource=rule.resources[0],
-                            unit=rule.resources[0],
+                            unit=rule.resources[0], kind=rule.kind,
                             text=f"the ratio of {word} {bound:g} {numerator} per "
                                  f"{rule.per:g} {rule.per_resource} in {label} in {year}")
 
@@ -221,23 +221,3 @@ def counts(model: AllocationModel) -> None:
                 # (4c) open_cvc[c,t⁻] ≤ open_cvc[c,t]
                 model.problem += (model.open_cvc[(fid, before)] <= model.open_cvc[(fid, year)],
                                   f"cvc_stays_{fid}_{year}")
-
-
-def county_hired(model: AllocationModel) -> None:
-    """(7) net new grassroots posts ≥ share x gross new hires at county hospitals."""
-    inputs = model.inputs
-    section = inputs.scenario.county_hired
-    if section is None:
-        return
-    tiers = inputs.facilities["tier"]
-    grassroots = list(inputs.facilities.index[tiers.isin(section.grassroots_tiers)])
-    hospitals = list(inputs.facilities.index[tiers.isin(section.hospital_tiers)])
-    d = section.resource
-    for year in _decision_years(model):
-        before = inputs.previous(year)
-        new_posts = model.total(d, year, grassroots) - model.total(d, before, grassroots)
-        hires = pulp.lpSum(model.increase(fid, d, year) for fid in hospitals)
-        add_row(model, new_posts - section.share * hires, ">=", 0.0,
-                name=f"county_hired_{year}", family=7, year=year, resource=d, unit=d,
-                text=f"the county-hired, township-used rule ({section.share:.0%} of new county "
-                     f"hospital {d} posted to grassroots, {before}-{year})")

@@ -9,6 +9,7 @@ service-flow pairs. Demand points with identical reach are merged into groups he
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -17,12 +18,13 @@ import pandas as pd
 
 from optimizer.dataset import Dataset
 from optimizer.errors import ScenarioError
+from optimizer.model.need_sections import FacilityDirection
 from optimizer.model.sections import PlanSection
 from optimizer.model.towns import resolve_town, resolve_towns
 from optimizer.scenario import Scenario
 from optimizer.travel import TravelSettings, demand_settings, travel_table
 
-__all__ = ["FIXED", "ModelInputs", "growth_factors", "prepare_inputs"]
+__all__ = ["FIXED", "ModelInputs", "growth_factors", "prepare_inputs", "resolve_facility"]
 
 ADJUSTABLE = "adjustable"
 CVC = "cvc"
@@ -67,6 +69,10 @@ class ModelInputs:
         opening would cover a group not covered by a fixed facility.
     flows : pandas.DataFrame
         ``group_id``, ``facility_id``, ``minutes``: where each group may be served.
+    directions : Mapping[str, FacilityDirection]
+        Facility id -> the plan's direction for it (``[facilities."<id or name>"]``).
+    recruiters : tuple of str
+        Facility ids of the hospitals whose recruits are seconded (``[county_hired]``).
     """
 
     scenario: Scenario
@@ -84,6 +90,8 @@ class ModelInputs:
     cover_fixed: Mapping[str, frozenset[str]]
     cover_pairs: Mapping[str, pd.DataFrame]
     flows: pd.DataFrame
+    directions: Mapping[str, FacilityDirection]
+    recruiters: tuple[str, ...]
 
     def base(self, fid: str, resource: str) -> int:
         """Level of ``resource`` at ``fid`` in the data (``levels_year``)."""
@@ -171,6 +179,11 @@ def _resources(dataset: Dataset, scenario: Scenario, plan: PlanSection) -> tuple
         named += [("capacity.rules", rule.resource) for rule in scenario.capacity.rules]
     if scenario.county_hired:
         named.append(("county_hired.resource", scenario.county_hired.resource))
+    if scenario.need:
+        named += [(f"need.norms[{i}]", norm.resource)
+                  for i, norm in enumerate(scenario.need.norms)]
+    if scenario.sub_centres:
+        named += [("sub_centres.keep_levels", r) for r in scenario.sub_centres.keep_levels]
     bad = sorted({f"{where} ({r})" for where, r in named if r not in known})
     if bad:
         raise ScenarioError(
@@ -276,12 +289,71 @@ def prepare_inputs(dataset: Dataset, scenario: Scenario) -> ModelInputs:
     groups, members, cover_fixed, cover_pairs, flows = _demand_groups(
         dataset, scenario, towns, facilities, candidates
     )
+    directions = {
+        resolve_facility(key, facilities, where=f'[facilities."{key}"]'): direction
+        for key, direction in scenario.facilities.items()
+    }
+    for fid, direction in directions.items():
+        _check_direction(fid, direction, facilities, resources)
     return ModelInputs(
         scenario=scenario, plan=plan, resources=resources, towns=towns, population=population,
         facilities=facilities, sub_candidates=candidates, sub_fixed=fixed, partners=partners,
         groups=groups, members=members, growth=growth, cover_fixed=cover_fixed,
-        cover_pairs=cover_pairs, flows=flows,
+        cover_pairs=cover_pairs, flows=flows, directions=directions,
+        recruiters=_recruiters(scenario, facilities),
     )
+
+
+def resolve_facility(key: str, facilities: pd.DataFrame, *, where: str) -> str:
+    """A facility id or Chinese name -> facility id, or a ScenarioError with close matches."""
+    if key in facilities.index:
+        return key
+    named = facilities.index[facilities["name_zh"].eq(key)]
+    if len(named) == 1:
+        return str(named[0])
+    if len(named) > 1:
+        raise ScenarioError(f"{where}: {len(named)} facilities are called '{key}' "
+                            f"({', '.join(map(str, named))}); name one by its facility_id")
+    spellings = [*map(str, facilities.index), *facilities["name_zh"].astype(str)]
+    close = difflib.get_close_matches(key, spellings, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise ScenarioError(f"{where}: no facility with id or Chinese name '{key}' in "
+                        f"facilities.csv{hint}")
+
+
+def _check_direction(fid: str, direction: FacilityDirection, facilities: pd.DataFrame,
+                     resources: tuple[str, ...]) -> None:
+    where = f'[facilities."{fid}"]'
+    for partner in direction.partners:
+        resolve_facility(partner, facilities, where=f"{where} partners")
+    if facilities.loc[fid, "role"] != ADJUSTABLE:
+        name, tier = str(facilities["name_zh"].loc[fid]), str(facilities["tier"].loc[fid])
+        raise ScenarioError(f"{where}: {name} ({tier})"
+                            " is not adjustable, so a direction cannot move it; keep its tier "
+                            "in [plan] adjustable_tiers or drop the direction")
+    named = [*direction.no_cut, *direction.min_change, *direction.min_level,
+             *direction.max_level]
+    bad = sorted({r for r in named if r not in resources})
+    if bad:
+        raise ScenarioError(f"{where}: unknown resource(s) {', '.join(bad)}; the model has "
+                            f"{', '.join(resources)}")
+
+
+def _recruiters(scenario: Scenario, facilities: pd.DataFrame) -> tuple[str, ...]:
+    section = scenario.county_hired
+    if section is None:
+        return ()
+    if section.hospitals:
+        ids = [resolve_facility(h, facilities, where="[county_hired] hospitals")
+               for h in section.hospitals]
+    else:
+        ids = list(facilities.index[facilities["tier"].isin(section.hospital_tiers)])
+    fixed = [f for f in ids if facilities.loc[f, "role"] != ADJUSTABLE]
+    if fixed:
+        raise ScenarioError(f"[county_hired] hospitals: {', '.join(fixed)} are not adjustable "
+                            "(their recruits are not decisions); keep their tier in [plan] "
+                            "adjustable_tiers")
+    return tuple(sorted(ids))
 
 
 def _service_pairs(

@@ -16,10 +16,39 @@ from optimizer.errors import ScenarioError
 from optimizer.model.policy_rows import add_row
 from optimizer.model.problem import AllocationModel
 
-__all__ = ["SENSES", "budget", "cost", "objective"]
+__all__ = ["SENSES", "UNITS", "budget", "cost", "objective", "unit_of"]
 
 # Direction of each objective; "coverage:<service>" is maximised.
-SENSES = {"travel": "min", "unmet": "min", "worst_town": "min", "cost": "min", "changes": "min"}
+SENSES = {"targets": "min", "travel": "min", "unmet": "min", "need": "min", "shortfall": "min",
+          "spread": "min", "worst_town": "min", "cost": "min", "changes": "min"}
+# What each objective's value counts, for a planner reading the stage table.
+UNITS = {
+    "targets": "relative shortfall of the expected targets, summed (0 = all met)",
+    "coverage": "residents covered, summed over the plan years",
+    "travel": "resident-minutes to the serving facility, summed over the plan years",
+    "unmet": "residents without a bed in reach, summed over the plan years",
+    "need": "worst facility shortfall against need (share of its need), summed over resources "
+            "and decision years",
+    "shortfall": "shortfall against need as a share of the district's need, summed over "
+                 "resources and decision years",
+    "spread": "largest level-to-need ratio per resource and year, summed, plus 0.01 x a convex "
+              "penalty of levels above need",
+    "worst_town": "largest share of a town's residents without a bed in reach",
+    "cost": "money in the [costs] unit over the horizon",
+    "changes": "units added or removed at facilities, summed over the periods",
+}
+
+
+def unit_of(name: str) -> str:
+    """What the value of objective ``name`` counts."""
+    return UNITS["coverage" if name.startswith("coverage:") else name]
+
+
+def _district_need(model: AllocationModel) -> dict[tuple[str, int], float]:
+    totals: dict[tuple[str, int], float] = {}
+    for (_, resource, year), scale in model.need_scale.items():
+        totals[(resource, year)] = totals.get((resource, year), 0.0) + scale
+    return totals
 
 
 def cost(model: AllocationModel) -> Any:
@@ -77,4 +106,17 @@ def objective(model: AllocationModel, name: str) -> tuple[str, Any]:
         return "min", model.worst
     if name == "cost":
         return "min", cost(model)
+    if name == "targets":
+        return "min", pulp.lpSum(weight * v for v, weight in model.target_slack.values())
+    if name in ("need", "shortfall", "spread") and inputs.scenario.need is None:
+        raise ScenarioError(f"objective '{name}' needs a [need] table (norms and utilisation)")
+    if name == "need":
+        return "min", pulp.lpSum(model.short_worst.values())
+    district = _district_need(model)
+    if name == "shortfall":
+        return "min", pulp.lpSum(v / district[(r, y)] for (_, r, y), v in model.short.items())
+    if name == "spread":
+        return "min", pulp.lpSum([*model.ratio_worst.values(),
+                                  *(0.01 * v / district[(r, y)]
+                                    for (_, r, y, _k), v in model.excess.items())])
     return "min", pulp.lpSum([*model.up.values(), *model.down.values()])

@@ -52,6 +52,9 @@ class PolicyRow:
         upwards or a ``>=`` row downwards.
     weight : float
         Penalty per unit of slack.
+    kind : str
+        ``binding`` (hard) or ``expected`` (soft: a shortfall variable ``short_<name>`` lets it
+        give way, minimised by the ``targets`` objective).
     """
 
     name: str
@@ -66,18 +69,28 @@ class PolicyRow:
     constant: float
     slacks: tuple[str, ...]
     weight: float
+    kind: str = "binding"
 
 
 def add_row(
     model: AllocationModel, expr: Any, sense: str, rhs: float, *, name: str, family: int,
     year: int | None, text: str, unit: str, resource: str = "", weight: float = 1.0,
+    kind: str = "binding",
 ) -> None:
-    """Add ``expr <sense> rhs`` to the model as a named policy row (elastic: with slack)."""
+    """Add ``expr <sense> rhs`` to the model as a named policy row (elastic: with slack).
+
+    An ``expected`` row gets a shortfall variable instead, weighted by 1/|rhs| in the
+    ``targets`` objective so that every expected target counts by its relative shortfall.
+    """
     expression = pulp.LpAffineExpression(expr) if not isinstance(
         expr, pulp.LpAffineExpression) else expr
     slacks: list[pulp.LpVariable] = []
     lhs = expression
-    if model.elastic:
+    if kind == "expected" and sense in ("<=", ">="):
+        short = model.problem.add_variable(f"short_{name}", 0)
+        lhs = lhs + short if sense == ">=" else lhs - short
+        model.target_slack[name] = (short, 1.0 / max(1.0, abs(float(rhs))))
+    elif model.elastic:
         if sense in ("<=", "=="):
             slacks.append(model.problem.add_variable(f"slack_{name}", 0))
             lhs = lhs - slacks[-1]
@@ -94,5 +107,5 @@ def add_row(
         sense=sense, rhs=float(rhs),
         terms=tuple((v.name, float(c)) for v, c in expression.items()),
         constant=float(expression.constant), slacks=tuple(s.name for s in slacks),
-        weight=weight,
+        weight=weight, kind=kind,
     ))

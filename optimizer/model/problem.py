@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 import pulp
 
 from optimizer.model.inputs import ModelInputs
@@ -41,6 +42,16 @@ class AllocationModel:
     covered: dict[Key, Any] = field(default_factory=dict)
     in_scope: dict[Key, float] = field(default_factory=dict)
     worst: pulp.LpVariable | None = None
+    need_expr: dict[Key, Any] = field(default_factory=dict)
+    need_scale: dict[Key, float] = field(default_factory=dict)
+    short: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    short_worst: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    ratio_worst: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    excess: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    seconded: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    seconded_out: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    target_slack: dict[str, tuple[pulp.LpVariable, float]] = field(default_factory=dict)
+    need_table: pd.DataFrame | None = None
 
     def L(self, fid: str, resource: str, year: int) -> Any:  # noqa: N802  (the docstring's L)
         """Level of ``resource`` at ``fid`` in ``year`` (a variable, an expression or a number)."""
@@ -62,6 +73,17 @@ class AllocationModel:
             previous = self.open_cvc.get((fid, before), 0)
             return need * (self.open_cvc[(fid, year)] - previous)
         return 0
+
+    def effective(self, fid: str, resource: str, year: int) -> Any:
+        """Who serves at ``fid``: its level, plus doctors seconded in, less those seconded out."""
+        level = self.L(fid, resource, year)
+        seconded_in = self.seconded.get((fid, resource, year))
+        seconded_out = self.seconded_out.get((fid, resource, year))
+        if seconded_in is not None:
+            level = level + seconded_in
+        if seconded_out is not None:
+            level = level - seconded_out
+        return level
 
     def total(self, resource: str, year: int, facilities: Any = None) -> Any:
         """Σ_j L(j,r,t) over ``facilities`` (all by default)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import pulp
@@ -37,6 +38,14 @@ class Solution:
         groups in the service's scope).
     unmet : pandas.DataFrame
         ``group_id``, ``year``, ``unmet`` (residents); empty without ``[capacity]``.
+    need : pandas.DataFrame
+        ``facility_id``, ``year``, ``resource``, ``need`` (at the solution's beds and
+        sub-centres), ``basis``, ``served`` (residents), ``served_level`` (who serves there:
+        the level plus seconded doctors in, less those seconded out); empty without ``[need]``.
+    seconded : pandas.DataFrame
+        ``facility_id``, ``year``, ``recruits`` (over the period ending that year, at a named
+        hospital), ``seconded_out`` (from it, serving at grassroots that year), ``seconded_in``
+        (serving at a grassroots facility that year); empty without ``[county_hired]``.
     """
 
     levels: pd.DataFrame
@@ -44,6 +53,8 @@ class Solution:
     cvc: Mapping[int, tuple[str, ...]]
     coverage: pd.DataFrame
     unmet: pd.DataFrame
+    need: pd.DataFrame
+    seconded: pd.DataFrame
 
 
 def _value(expr: object, values: Mapping[str, float]) -> float:
@@ -73,7 +84,8 @@ def read_solution(model: AllocationModel, values: Mapping[str, float]) -> Soluti
     for fid in inputs.facilities.index:
         for year in inputs.years:
             tier = str(tiers.loc[fid])
-            if fid in subs and year >= inputs.sub_from_year and year != inputs.plan.levels_year:
+            if fid in subs and year >= inputs.sub_from_year and (
+                    year != inputs.plan.levels_year or fid in inputs.sub_fixed):
                 tier = "sub_centre"
             elif fid in cvc[year]:
                 tier = "central_village_clinic"
@@ -100,7 +112,49 @@ def read_solution(model: AllocationModel, values: Mapping[str, float]) -> Soluti
         [(gid, year, max(0.0, _value(v, values))) for (gid, year), v in model.unmet.items()],
         columns=["group_id", "year", "unmet"],
     )
-    return Solution(levels, subs, cvc, coverage, unmet)
+    return Solution(levels, subs, cvc, coverage, unmet, _need(model, values, subs),
+                    _seconded(model, values))
+
+
+def _need(model: AllocationModel, values: Mapping[str, float], subs: tuple[str, ...]
+          ) -> pd.DataFrame:
+    """Need of every facility, resource and year, at the solution's beds and sub-centres."""
+    columns = ["facility_id", "year", "resource", "need", "basis", "served", "served_level"]
+    table = model.need_table
+    if table is None or table.empty:
+        return pd.DataFrame(columns=columns)
+    inputs = model.inputs
+    rows = []
+    for group, part in table.groupby(["facility_id", "year", "resource"], sort=True):
+        key: Any = group
+        fid, year, resource = str(key[0]), int(key[1]), str(key[2])
+        as_sub = fid in subs and year >= inputs.sub_from_year
+        chosen = part[part["as_sub"].eq(as_sub)]
+        row = (chosen if len(chosen) else part).iloc[0]
+        beds = round(_value(model.L(fid, "beds", year), values)) if "beds" in inputs.resources \
+            else 0
+        need = float(row["constant"]) + float(row["per_bed"]) * beds
+        served = _value(model.effective(fid, resource, year), values)
+        rows.append((fid, year, resource, need, str(row["basis"]), float(row["served"]),
+                     round(served)))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _seconded(model: AllocationModel, values: Mapping[str, float]) -> pd.DataFrame:
+    columns = ["facility_id", "year", "recruits", "seconded_out", "seconded_in"]
+    inputs = model.inputs
+    section = inputs.scenario.county_hired
+    if section is None or not (model.seconded or model.seconded_out):
+        return pd.DataFrame(columns=columns)
+    d = section.resource
+    rows = []
+    for (fid, _, year), var in sorted(model.seconded_out.items()):
+        rows.append((fid, year, round(_value(model.increase(fid, d, year), values)),
+                     round(_value(var, values)), 0))
+    for (fid, _, year), var in sorted(model.seconded.items()):
+        rows.append((fid, year, 0, 0, round(_value(var, values))))
+    return pd.DataFrame(rows, columns=columns).sort_values(["year", "facility_id"]
+                                                           ).reset_index(drop=True)
 
 
 def value_of(expr: object, values: Mapping[str, float]) -> float:

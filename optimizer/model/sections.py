@@ -44,11 +44,17 @@ __all__ = [
 HOSPITAL_TIERS = ("tertiary_hospital", "secondary_hospital", "specialist_hospital")
 HEALTH_CENTRE_TIERS = ("township_health_centre", "community_health_centre")
 # Objectives a scenario may order; "coverage:<service>" names a [services.<service>] table.
-OBJECTIVES = ("coverage:<service>", "travel", "unmet", "worst_town", "cost", "changes")
+OBJECTIVES = ("targets", "coverage:<service>", "travel", "unmet", "need", "shortfall", "spread",
+              "worst_town", "cost", "changes")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# 约束性 (binding) targets are hard constraints; 预期性 (expected) ones are soft: their shortfall
+# is minimised in the "targets" stage and shown in the indicators table.
+Kind = Literal["binding", "expected"]
 
 
 def _check_tiers(tiers: list[str], where: str) -> list[str]:
@@ -110,6 +116,7 @@ class PolicyRates(_Strict):
     min: dict[int, float] = Field(default_factory=dict, description="district floor by year")
     town_max: dict[int, float] = Field(default_factory=dict, description="cap in every town")
     town_min: dict[int, float] = Field(default_factory=dict, description="floor in every town")
+    kind: Kind = Field(default="binding", description="binding (hard) or expected (soft)")
     source: str = ""
 
 
@@ -123,6 +130,7 @@ class RatioRule(_Strict):
     max: float | None = Field(default=None, ge=0)
     scope: Literal["district", "town", "facility"] = "district"
     years: list[int] | None = None
+    kind: Kind = Field(default="binding", description="binding (hard) or expected (soft)")
     source: str = ""
 
     @model_validator(mode="after")
@@ -158,6 +166,11 @@ class SubCentreSection(_Strict):
     max_count: int | None = Field(default=None, ge=0)
     from_year: int | None = Field(default=None, description="first year the standard holds")
     partners: dict[str, list[str]] = Field(default_factory=dict)
+    keep_levels: list[str] = Field(
+        default_factory=list,
+        description="resources a sub-centre never has fewer of than in the data (built up, "
+                    "never cut)",
+    )
     standard: StandardSection = Field(default_factory=StandardSection)
     source: str = ""
 
@@ -201,15 +214,22 @@ class CostsSection(_Strict):
 
 
 class CountyHiredSection(_Strict):
-    """"County-hired, township-used": new grassroots posts >= share x county hospital hires."""
+    """"County-hired, township-used" (县聘乡用): recruits at named hospitals seconded to grassroots.
+
+    Each year, doctors numbering ``share`` of the year's new recruits at the ``hospitals`` serve
+    at grassroots institutions (``grassroots_tiers``) for at least a year: the same people,
+    counted once in the district's totals (at their hospital's establishment), serving where the
+    model places them. Without ``hospitals`` every facility of ``hospital_tiers`` counts.
+    """
 
     share: float = Field(default=0.8, ge=0, le=1)
     resource: str = "doctors"
+    hospitals: list[str] = Field(default_factory=list,
+                                 description="facility ids or Chinese names of the recruiters")
     hospital_tiers: list[str] = Field(default_factory=lambda: list(HOSPITAL_TIERS))
     grassroots_tiers: list[str] = Field(
-        default_factory=lambda: [
-            *HEALTH_CENTRE_TIERS, "sub_centre", "central_village_clinic", "village_clinic"
-        ]
+        default_factory=lambda: [*HEALTH_CENTRE_TIERS, "sub_centre"],
+        description="where seconded doctors may serve (adjustable facilities of these tiers)",
     )
     source: str = ""
 
@@ -227,7 +247,8 @@ class ServiceSection(_Strict):
     minutes: float = Field(gt=0)
     travel_mode: str | None = Field(default=None, description="default: travel.travel_modes")
     population: Literal["all", "rural"] = "all"
-    min_share: float | None = Field(default=None, ge=0, le=1, description="hard target")
+    min_share: float | None = Field(default=None, ge=0, le=1, description="coverage target")
+    kind: Kind = Field(default="binding", description="binding (hard) or expected (soft)")
     source: str = ""
 
     @field_validator("tiers")

@@ -36,7 +36,7 @@ def coverage(model: AllocationModel) -> None:
                     continue
                 opened = [model.open_sub[fid] for fid, kind in reach.get(gid, [])
                           if kind == "sub" and year >= sub_from
-                          and year != inputs.plan.levels_year]
+                          and (year != inputs.plan.levels_year or fid in inputs.sub_fixed)]
                 opened += [model.open_cvc[(fid, year)] for fid, kind in reach.get(gid, [])
                            if kind == "cvc" and (fid, year) in model.open_cvc]
                 if not opened:
@@ -55,7 +55,7 @@ def coverage(model: AllocationModel) -> None:
                 # (5b) Σ p·cover ≥ share·Σ p
                 add_row(model, covered, ">=", section.min_share * total,
                         name=f"coverage_{service}_{year}", family=5, year=year,
-                        unit="residents", weight=0.001,
+                        unit="residents", weight=0.001, kind=section.kind,
                         text=f"the target of {section.min_share:.0%} of {who} within "
                              f"{section.minutes:g} minutes of {service} care in {year} "
                              f"({section.min_share * total:,.0f} residents)")

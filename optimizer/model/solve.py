@@ -99,6 +99,27 @@ def _values(problem: pulp.LpProblem) -> dict[str, float]:
 
 def _solve_highs(problem: pulp.LpProblem, options: SolverSection,
                  start: Mapping[str, float] | None) -> SolveResult:
+    result = _solve_highs_once(problem, options, start)
+    if start and result.has_solution and not _consistent(problem, result):
+        # Seen with highspy 1.16: after a MIP start, the reported objective is the new
+        # optimum's but the column values handed back are the start's. Values that do not
+        # reproduce the objective are never used: solve again without the start.
+        result = _solve_highs_once(problem, options, None)
+    return result
+
+
+def _consistent(problem: pulp.LpProblem, result: SolveResult) -> bool:
+    """Whether the returned values reproduce the reported objective."""
+    expr = problem.objective
+    if expr is None:
+        return True
+    total = float(expr.constant) + sum(float(c) * result.values.get(v.name, 0.0)
+                                       for v, c in expr.items())
+    return abs(total - result.objective) <= 1e-6 * max(1.0, abs(result.objective))
+
+
+def _solve_highs_once(problem: pulp.LpProblem, options: SolverSection,
+                      start: Mapping[str, float] | None) -> SolveResult:
     import highspy  # noqa: PLC0415  (only when HiGHS runs)
     import numpy as np  # noqa: PLC0415
 

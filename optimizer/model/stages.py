@@ -1,10 +1,18 @@
 """Lexicographic optimisation: solve objective after objective, each holding the ones before.
 
 Stage i maximises (or minimises) its objective subject to every earlier objective staying within
-``tolerance`` (relative) of the value its stage reached; a small absolute give (1e-7 relative,
-at least 1e-6) absorbs solver round-off so the held value never makes the next stage
-infeasible. The run's status is the weakest of its stages: one time-limited stage makes the
-whole plan "feasible", never "optimal".
+``tolerance`` (relative) of the value its stage reached. The held value is the objective
+*evaluated at the stage's own solution* (not the solver's report of it), plus a give for
+round-off of 1e-6 relative and 1e-6 per unit of the objective's coefficients (integer variables
+may sit 1e-6 off a whole number), so the row can never cut that solution off. Should a later
+stage still find nothing (a numerical failure, since the previous solution is feasible for it),
+it is retried once with a hundred times the give; failing that, the run keeps the previous
+stage's solution, is reported "feasible" (not proven lexicographically optimal) and names the
+stage: a scenario whose first stage has a solution is never reported infeasible.
+
+When the scenario has expected (预期性) targets, a ``targets`` stage (their relative shortfall)
+comes first unless the order places it. The run's status is the weakest of its stages: one
+time-limited stage makes the whole plan "feasible", never "optimal".
 """
 
 from __future__ import annotations
@@ -17,10 +25,11 @@ import pulp
 
 from optimizer.model.objectives import objective
 from optimizer.model.problem import AllocationModel
+from optimizer.model.results import value_of
 from optimizer.model.sections import SolverSection
 from optimizer.model.solve import SolveResult, SolveStatus, solve_problem
 
-__all__ = ["ModelRun", "StageResult", "optimise", "stage_gap"]
+__all__ = ["ModelRun", "StageResult", "main_criterion", "optimise", "stage_gap", "stage_order"]
 
 _RANK = {SolveStatus.OPTIMAL: 0, SolveStatus.FEASIBLE: 1, SolveStatus.INFEASIBLE: 2,
          SolveStatus.ERROR: 3}
@@ -52,6 +61,7 @@ class ModelRun:
     stages: tuple[StageResult, ...]
     status: SolveStatus
     values: Mapping[str, float] = field(default_factory=dict)
+    note: str = ""
 
     @property
     def seconds(self) -> float:
@@ -59,39 +69,86 @@ class ModelRun:
         return sum(stage.result.seconds for stage in self.stages)
 
     @property
+    def main(self) -> StageResult:
+        """The stage of the first objective that decides something (not ``targets``)."""
+        criterion = main_criterion([s.name for s in self.stages])
+        return next(s for s in self.stages if s.name == criterion)
+
+    @property
     def objectives(self) -> dict[str, float]:
         """Objective value reached by each stage."""
         return {stage.name: stage.result.objective for stage in self.stages}
+
+
+def stage_order(model: AllocationModel, order: list[str] | None = None) -> list[str]:
+    """The objectives in the order they are solved.
+
+    The scenario's own order gets ``targets`` first when it has expected targets and does not
+    place it; an explicit ``order`` (a single criterion, for choices) is taken as given.
+    """
+    if order is not None:
+        return list(order)
+    names = list(model.inputs.scenario.objective.order)
+    if model.target_slack and "targets" not in names:
+        names.insert(0, "targets")
+    return names
+
+
+def main_criterion(order: list[str]) -> str:
+    """The first objective that decides something (``targets`` only holds the plan's rates)."""
+    return next((name for name in order if name != "targets"), order[0])
+
+
+def _hold(model: AllocationModel, i: int, name: str, sense: str, expr: pulp.LpAffineExpression,
+          value: float, give: float, widen: float = 1.0) -> None:
+    size = sum(abs(float(c)) for c in expr.values())
+    slack = max(give * abs(value), 1e-6 * max(1.0, abs(value))) + 1e-6 * size
+    slack *= widen
+    row = f"hold_{i}_{_safe(name)}"
+    if row in model.problem.constraints:
+        del model.problem.constraints[row]
+    if sense == "max":
+        model.problem += (expr >= value - slack, row)
+    else:
+        model.problem += (expr <= value + slack, row)
 
 
 def optimise(model: AllocationModel, options: SolverSection, *, order: list[str] | None = None,
              tolerance: float | None = None) -> ModelRun:
     """Run the lexicographic stages of ``order`` (default: the scenario's) on ``model``."""
     scenario = model.inputs.scenario
-    names = order if order is not None else scenario.objective.order
+    names = stage_order(model, order)
     give = scenario.objective.tolerance if tolerance is None else tolerance
     stages: list[StageResult] = []
     start: Mapping[str, float] | None = None
+    held: tuple[int, str, str, pulp.LpAffineExpression, float] | None = None
+    note = ""
     for i, name in enumerate(names):
         sense, expr = objective(model, name)
         model.problem.sense = pulp.LpMaximize if sense == "max" else pulp.LpMinimize
         model.problem.setObjective(expr)
         result = solve_problem(model.problem, options, start)
+        if not result.has_solution and held is not None:
+            _hold(model, *held, give, widen=100.0)  # round-off, not a real conflict: widen once
+            result = solve_problem(model.problem, options, start)
+        if not result.has_solution and stages:
+            note = (f"stage '{name}' found no solution ({result.raw_status}) although the "
+                    f"previous stage's solution satisfies it; the plan is that of stage "
+                    f"'{stages[-1].name}'")
+            break
         stages.append(StageResult(name, sense, result))
         if not result.has_solution:
             break
         start = result.values  # feasible for the next stage, whose rows hold this one
         if i + 1 < len(names) and isinstance(expr, pulp.LpAffineExpression) and expr.keys():
-            value = result.objective
-            slack = max(give * abs(value), 1e-7 * abs(value), 1e-6)
-            if sense == "max":
-                model.problem += (expr >= value - slack, f"hold_{i}_{_safe(name)}")
-            else:
-                model.problem += (expr <= value + slack, f"hold_{i}_{_safe(name)}")
+            held = (i, name, sense, expr, value_of(expr, result.values))
+            _hold(model, *held, give)
     status = max((s.result.status for s in stages), key=_RANK.__getitem__)
+    if note and status is SolveStatus.OPTIMAL:
+        status = SolveStatus.FEASIBLE
     last = stages[-1].result
     values = last.values if last.has_solution else {}
-    return ModelRun(tuple(stages), status, values)
+    return ModelRun(tuple(stages), status, values, note)
 
 
 def _safe(name: str) -> str:

@@ -4,13 +4,21 @@ Indicators are recomputed from the plan and town tables themselves (not from the
 what ``indicators.csv`` says is what a planner gets by adding up ``plan.csv``. Rows for the
 data's own year (``levels_year``) are checks of the data, not of decisions, and compare at the
 precision the plan states its figure in (3.6 per 1000 is met by 3.59997): the shipped data
-reproduces the plan's rounded figures.
+reproduces the plan's rounded figures. Rows for decision years are met when the achieved
+figure is within 1e-9 (relative) of the target: levels are whole numbers, so a floor of 3.8 per
+1000 is met by the whole number of doctors at or above 3.8 x residents / 1000.
+
+Every row says its ``kind`` (binding or expected, as the plan marks it), and for a missed target
+its ``shortfall`` in the target's unit and in % of the target. An indicator that cannot be
+computed (the county-hired rule in a period without recruits) is left empty with the reason in
+its note: no ``inf`` is written.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +28,12 @@ from optimizer.model.results import Solution
 from optimizer.model.sections import RatioRule
 from optimizer.summary import DEFAULT_BASE, RATE_BASE
 
-__all__ = ["indicators_table", "per_base", "plan_cost", "plan_table", "towns_table"]
+__all__ = ["INDICATOR_COLUMNS", "county_hired_table", "indicators_table", "per_base",
+           "plan_cost", "plan_table", "towns_table"]
 
-Add = Callable[[str, int, float, float, str, str], None]
+Add = Callable[..., None]
+INDICATOR_COLUMNS = ["indicator", "year", "kind", "resource", "per", "sense", "target",
+                     "achieved", "met", "shortfall", "shortfall_pct", "note"]
 
 
 def per_base(inputs: ModelInputs, resource: str) -> int:
@@ -99,15 +110,26 @@ def _met(inputs: ModelInputs, year: int, achieved: float, target: float, sense: 
     return achieved <= target + tol if sense == "<=" else achieved >= target - tol
 
 
-def indicators_table(inputs: ModelInputs, plan: pd.DataFrame, towns: pd.DataFrame
-                     ) -> pd.DataFrame:
-    """``indicators.csv``: indicator, year, target, achieved, met, note."""
-    rows: list[tuple[str, int | str, float, float, bool, str]] = []
+def _shortfall(target: float, achieved: float, sense: str, met: bool) -> float:
+    if met or math.isnan(achieved):
+        return 0.0
+    return abs(achieved - target) if sense == "==" else (
+        target - achieved if sense == ">=" else achieved - target)
+
+
+def indicators_table(inputs: ModelInputs, plan: pd.DataFrame, towns: pd.DataFrame,
+                     seconded: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``indicators.csv``: one row per target and year (``INDICATOR_COLUMNS``)."""
+    rows: list[tuple[object, ...]] = []
     totals = plan.groupby(["year", "resource"])["after"].sum()
 
-    def add(name: str, year: int, target: float, achieved: float, sense: str, note: str) -> None:
-        rows.append((name, year, target, achieved, _met(inputs, year, achieved, target, sense),
-                     note))
+    def add(name: str, year: int, target: float, achieved: float, sense: str, note: str, *,
+            kind: str = "binding", resource: str = "", per: str = "") -> None:
+        met = True if math.isnan(achieved) else _met(inputs, year, achieved, target, sense)
+        short = _shortfall(target, achieved, sense, met)
+        pct = short / abs(target) * 100 if target else (0.0 if not short else math.nan)
+        rows.append((name, year, kind, resource, per, sense, target, achieved, met, short,
+                     pct, note))
 
     for resource, rates in sorted(inputs.scenario.policy.items()):
         for year in inputs.years:
@@ -117,7 +139,7 @@ def indicators_table(inputs: ModelInputs, plan: pd.DataFrame, towns: pd.DataFram
             for key, sense, word in (("max", "<=", "cap"), ("min", ">=", "floor")):
                 if year in getattr(rates, key):
                     add(f"{label} ({word})", year, getattr(rates, key)[year], rate, sense,
-                        rates.source)
+                        rates.source, kind=rates.kind, resource=resource, per=str(rates.per))
             column = f"{resource}_per_{rates.per}"
             in_year = towns[towns["year"].eq(year)]
             for key, sense, word in (("town_max", "<=", "cap"), ("town_min", ">=", "floor")):
@@ -126,10 +148,12 @@ def indicators_table(inputs: ModelInputs, plan: pd.DataFrame, towns: pd.DataFram
                                                   ascending=[sense == ">=", True])
                     add(f"{label} in every town ({word})", year, getattr(rates, key)[year],
                         float(ordered[column].iloc[0]), sense,
-                        f"worst: {ordered['name_zh'].iloc[0]}")
+                        f"worst: {ordered['name_zh'].iloc[0]}", kind=rates.kind,
+                        resource=resource, per=f"{rates.per} in every town")
     for rule in inputs.scenario.ratios:
         _ratio_rows(inputs, plan, rule, add)
     _site_rows(inputs, plan, add)
+    _county_hired_rows(inputs, seconded, add)
     for service, section in sorted(inputs.scenario.services.items()):
         if section.min_share is not None:
             for year in inputs.years:
@@ -137,8 +161,9 @@ def indicators_table(inputs: ModelInputs, plan: pd.DataFrame, towns: pd.DataFram
                 column = f"covered_share_{service}"
                 share = _weighted_share(inputs, in_year, column, section.population)
                 add(f"{service} coverage within {section.minutes:g} min", year,
-                    section.min_share, share, ">=", section.source)
-    return pd.DataFrame(rows, columns=["indicator", "year", "target", "achieved", "met", "note"])
+                    section.min_share, share, ">=", section.source, kind=section.kind,
+                    resource="residents", per="share")
+    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
 
 
 def _weighted_share(inputs: ModelInputs, towns: pd.DataFrame, column: str, scope: str) -> float:
@@ -163,10 +188,13 @@ def _ratio_rows(inputs: ModelInputs, plan: pd.DataFrame, rule: RatioRule, add: A
             continue
         label = f"{' + '.join(rule.resources)} per {rule.per:g} {rule.per_resource}"
         where = "" if scope is None else f" at every {rule.scope}"
+        per = f"{rule.per:g} {rule.per_resource}"
         if rule.min is not None:
-            add(f"{label}{where} (floor)", year, rule.min, float(ratio.min()), ">=", rule.source)
+            add(f"{label}{where} (floor)", year, rule.min, float(ratio.min()), ">=", rule.source,
+                kind=rule.kind, resource="+".join(rule.resources), per=per)
         if rule.max is not None:
-            add(f"{label}{where} (cap)", year, rule.max, float(ratio.max()), "<=", rule.source)
+            add(f"{label}{where} (cap)", year, rule.max, float(ratio.max()), "<=", rule.source,
+                kind=rule.kind, resource="+".join(rule.resources), per=per)
 
 
 def _site_rows(inputs: ModelInputs, plan: pd.DataFrame, add: Add) -> None:
@@ -177,6 +205,8 @@ def _site_rows(inputs: ModelInputs, plan: pd.DataFrame, add: Add) -> None:
         subs = plan[plan["tier"].eq("sub_centre")]
         for key, part in subs.groupby(["facility_id", "year"]):
             fid, year = str(key[0]), int(str(key[1]))
+            if year == inputs.plan.levels_year:
+                continue  # the data's levels: the standard is reached by growth from then on
             level = part.set_index("resource")["after"]
             name = inputs.name_of(fid)
             for resource, minimum in sorted(std.min_level.items()):
@@ -189,7 +219,8 @@ def _site_rows(inputs: ModelInputs, plan: pd.DataFrame, add: Add) -> None:
                 staff = float(level[list(rule.resources)].sum())
                 beds = float(level[rule.per_resource])
                 add(f"sub-centre {name}: {' + '.join(rule.resources)} per {rule.per_resource}",
-                    year, rule.min, staff / beds if beds else math.inf, ">=", std.source)
+                    year, rule.min, staff / beds if beds else math.nan, ">=",
+                    std.source if beds else f"n/a: no {rule.per_resource}; {std.source}")
         last = inputs.years[-1]
         chosen = plan[plan["year"].eq(last) & plan["tier"].eq("sub_centre")]["facility_id"]
         count = float(chosen.nunique())
@@ -209,24 +240,56 @@ def _site_rows(inputs: ModelInputs, plan: pd.DataFrame, add: Add) -> None:
                 if year in table:
                     add(f"central village clinics ({word} count)", year, table[year], count,
                         sense, cvc.source)
-    _county_hired_rows(inputs, plan, add)
 
 
-def _county_hired_rows(inputs: ModelInputs, plan: pd.DataFrame, add: Add) -> None:
+
+def _county_hired_rows(inputs: ModelInputs, seconded: pd.DataFrame | None, add: Add) -> None:
+    """Seconded doctors serving at grassroots per a year's recruits at the named hospitals."""
     section = inputs.scenario.county_hired
-    if section is None:
+    if section is None or seconded is None:
         return
-    part = plan[plan["resource"].eq(section.resource)]
     for year in inputs.years:
         if year == inputs.plan.levels_year:
             continue
-        rows = part[part["year"].eq(year)]
-        posts = float(rows.loc[rows["tier"].isin(section.grassroots_tiers), "change"].sum())
-        hires = float(rows.loc[rows["tier"].isin(section.hospital_tiers), "change"].clip(
-            lower=0).sum())
-        achieved = posts / hires if hires > 0 else math.inf
-        add(f"county-hired, township-used: new grassroots {section.resource} posts per new "
-            "county hospital hire", year, section.share, achieved, ">=", section.source)
+        span = year - inputs.previous(year)
+        part = seconded[seconded["year"].eq(year)]
+        recruits = float(part["recruits"].sum())
+        serving = float(part["seconded_in"].sum())
+        label = (f"county-hired, township-used: {section.resource} seconded to grassroots per "
+                 "a year's recruits at the named hospitals")
+        if recruits <= 0:
+            add(label, year, section.share, math.nan, ">=",
+                f"n/a: no recruits at the named hospitals in {inputs.previous(year)}-{year}, "
+                "so the rule asks for no secondment", resource=section.resource,
+                per="recruit")
+            continue
+        add(label, year, section.share, serving / (recruits / span), ">=",
+            f"{serving:.0f} seconded for {recruits:.0f} recruits over {span} years; "
+            f"{section.source}", resource=section.resource, per="recruit")
+
+
+def county_hired_table(inputs: ModelInputs, seconded: pd.DataFrame) -> pd.DataFrame:
+    """``county_hired.csv``: recruits at the named hospitals and where the seconded serve."""
+    columns = ["year", "period", "facility_id", "name_zh", "role", "recruits",
+               "recruits_per_year", "seconded"]
+    if seconded.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for row in seconded.itertuples(index=False):
+        item: Any = row
+        year = int(item.year)
+        span = year - inputs.previous(year)
+        period = f"{inputs.previous(year)}-{year}"
+        fid = str(item.facility_id)
+        if fid in inputs.recruiters:
+            rows.append((year, period, fid, inputs.name_of(fid), "recruiter",
+                         int(item.recruits), round(item.recruits / span, 3),
+                         -int(item.seconded_out)))
+        elif item.seconded_in:
+            rows.append((year, period, fid, inputs.name_of(fid), "serves", 0, 0.0,
+                         int(item.seconded_in)))
+    return pd.DataFrame(rows, columns=columns).sort_values(
+        ["year", "role", "facility_id"]).reset_index(drop=True)
 
 
 def plan_cost(inputs: ModelInputs, plan: pd.DataFrame) -> float:

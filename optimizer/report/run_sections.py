@@ -18,6 +18,7 @@ __all__ = [
     "overview_section",
     "plan_section",
     "sub_centres_section",
+    "why_here_section",
 ]
 
 _TIER_ORDER = ("tertiary_hospital", "secondary_hospital", "specialist_hospital", "sub_centre",
@@ -104,11 +105,15 @@ def indicators_section(run: RunOutputs, figures: Sequence[Figure]) -> str:
     frame["year"] = years.map(lambda y: "" if pd.isna(y) else str(int(y)))
     frame["met"] = frame["met"].map(
         lambda m: '<span class="met">met</span>' if m else '<span class="unmet">NOT met</span>')
-    columns = ["indicator", "year", "target", "achieved", "met", "note"]
+    columns = [c for c in ("indicator", "year", "kind", "target", "achieved", "met",
+                           "shortfall_pct", "note") if c in frame.columns]
+    if "achieved" in frame:
+        frame["achieved"] = pd.to_numeric(frame["achieved"], errors="coerce")
 
     def render(rows: pd.DataFrame) -> str:
-        return table(rows[columns], {"target": number, "achieved": number},
-                     numeric=("target", "achieved"), raw=("met",),
+        return table(rows[columns], {"target": number, "achieved": _number_or_na,
+                                     "shortfall_pct": _percent_gap},
+                     numeric=("target", "achieved", "shortfall_pct"), raw=("met",),
                      row_class=lambda row: "unmet" if "NOT" in str(row["met"]) else "")
 
     final = frame[(years == last) | years.isna()]
@@ -116,7 +121,10 @@ def indicators_section(run: RunOutputs, figures: Sequence[Figure]) -> str:
     parts = [
         paragraph("Every policy number of the scenario with the value the plan reaches "
                   "(indicators.csv). 'cap' rows must stay at or below the target, 'floor' rows "
-                  "at or above it."),
+                  "at or above it. 'binding' targets (约束性) are hard; 'expected' ones (预期性) "
+                  "may fall short, and the gap is shown in % of the target. A target counts as "
+                  "met when the achieved figure is within one part in a billion of it; the "
+                  "data's own year is compared at the precision the plan states."),
         f"<h3>{esc('' if pd.isna(last) else int(last))}</h3>", render(final),
     ]
     if not earlier.empty:
@@ -319,3 +327,43 @@ def _grouped(changes: dict[str, pd.DataFrame], key: str) -> pd.DataFrame:
         ]
         index = sums.index
     return pd.DataFrame(columns, index=index.astype(str))
+
+
+def _number_or_na(value: Any) -> str:
+    return "n/a" if value is None or pd.isna(value) else number(value)
+
+
+def _percent_gap(value: Any) -> str:
+    if value is None or pd.isna(value) or float(str(value)) == 0.0:
+        return ""
+    return f"{float(str(value)):.2f} % short"
+
+
+def why_here_section(run: RunOutputs) -> str:
+    """Every change of the last plan year with its need and the reason (plan.csv)."""
+    plan = run.plan
+    if "reason" not in plan.columns:
+        return section("why", "Why here", [paragraph("This run has no reasons (an older "
+                                                     "output folder).")])
+    last = plan[plan["year"].eq(plan["year"].max())]
+    first_year = int(plan["year"].min())
+    start = plan[plan["year"].eq(first_year)].set_index(["facility_id", "resource"])["before"]
+    moved = last.assign(start=[int(start.get((f, r), b)) for f, r, b in
+                               zip(last["facility_id"], last["resource"], last["before"],
+                                   strict=True)])
+    moved = moved[moved["after"].ne(moved["start"]) & ~moved["reason_kind"].isin(["fixed"])]
+    frame = pd.DataFrame({
+        "facility": moved["name_zh"], "resource": moved["resource"],
+        "from": moved["start"], "to": moved["after"],
+        "need": moved["need"].map(lambda v: "" if pd.isna(v) else f"{float(v):,.1f}"),
+        "reason": moved["reason_kind"], "why": moved["reason"],
+    })
+    warnings = run.summary.get("warnings") or []
+    parts = [paragraph(f"Each facility whose level changes between {first_year} and "
+                       f"{int(plan['year'].max())}, with its need (from the residents it serves "
+                       "and the scenario's norms) and the rule that sets the level "
+                       "(plan.csv: need, served, need_ratio, reason_kind, reason)."),
+             table(frame, numeric=("from", "to", "need"))]
+    if warnings:
+        parts.append(paragraph("Far from need: " + "; ".join(map(str, warnings)) + "."))
+    return section("why", "Why here", parts)

@@ -52,6 +52,7 @@ from optimizer.report.run_sections import (
     plan_section,
     sub_centres_section,
     whole,
+    why_here_section,
     years_of,
 )
 from optimizer.report.static_maps import MapLayers, map_layers
@@ -108,6 +109,7 @@ def write_run_report(out_dir: Path | str, dataset: Dataset, *, maps: bool = True
         ("indicators", "Plan targets and what the plan achieves",
          indicators_section(run, figures)),
         ("plan", "What moves where", plan_section(run, figures, names)),
+        ("why", "Why here", why_here_section(run)),
         ("coverage", "Who is still outside", coverage_section(run, figures, names, before)),
         ("sites", "Sub-centres and why",
          sub_centres_section(run, figures, names, justification_html(justify))),

@@ -1,0 +1,219 @@
+r"""Families 2d (directions), 7 (county-hired, township-used) and 8 (need) of the allocation model.
+
+Numbers as in :mod:`optimizer.model.build`:
+
+ (2d) L(j,r,t) ≥ b[j,r] for a ``no_cut`` resource of a directed facility, and for a
+      ``keep_levels`` resource of a sub-centre (times open_sub[s]); L(j,r,T) - b[j,r] ≥ m
+      (``min_change``), and ``min_level``/``max_level`` in the last plan year T.
+ (7)  recruits at the named hospitals h over the period t⁻..t are up[h,d,t]; doctors seconded
+      from h serving at grassroots in year t, out[h,t] ≥ 0 with out[h,t] ≤ up[h,d,t], and
+      where they serve, sec[j,t] ∈ ℤ≥0 at adjustable grassroots facilities j:
+      Σ_j sec[j,t] = Σ_h out[h,t] ≥ σ·Σ_h up[h,d,t]/Δt   (σ = 0.8 of a year's recruits).
+      Posts stay at the hospital (each person counted once in the district's totals); who
+      *serves* where is E(j,d,t) = L(j,d,t) + sec[j,t] at grassroots, L(h,d,t) - out[h,t] at h.
+ (8)  need N(j,r,t) = constant + per_bed·L(j,beds,t) (see :mod:`optimizer.model.need`);
+      short[j,r,t] ≥ N - E - ½, short ≥ 0 (a need met to the nearest whole unit is met);
+      S_j·z[r,t] ≥ short[j,r,t]   (worst shortfall ratio,
+      S_j the need at the data's beds); excess e[j,r,t,k] ≥ E - β_k·N, e ≥ 0 for the
+      breakpoints β = 1, 1 + τ, 1.5, 2.5 (τ the need tolerance).
+
+      ρ[r,t]·S_j ≥ S_j + E - h_j - N with h_j = max(0, b[j,r] - N at the data's beds): the
+      largest level-to-need ratio, not counting a surplus the facility already had.
+
+Objectives built from them (:mod:`optimizer.model.objectives`): ``need`` = Σ_{r,t} z[r,t];
+``shortfall`` = Σ short/D[r,t]; ``spread`` = Σ_{r,t} ρ[r,t] + 0.01·Σ e/D[r,t], with
+D[r,t] = Σ_j S_j the district's need, so each resource and year counts as a share: the largest
+ratio first, ties below it broken by the convex penalty. Σ_k e is a convex piecewise-linear penalty
+of a facility's level-to-need ratio (slope k past the k-th breakpoint): minimising it spreads a
+surplus in proportion to need, and puts nothing where nobody is served (N = 0 makes every unit
+cost at every breakpoint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import pulp
+
+from optimizer.model.need import need_table
+from optimizer.model.policy_rows import add_row
+from optimizer.model.problem import AllocationModel
+
+__all__ = ["breakpoints", "county_hired", "directions", "grassroots", "need_rows"]
+
+HEALTH_CENTRES = ("township_health_centre", "community_health_centre")
+
+
+def breakpoints(tolerance: float) -> tuple[float, ...]:
+    """β_k of family (8): level-to-need ratios past which each further unit costs more."""
+    return tuple(sorted({1.0, 1.0 + tolerance, 1.5, 2.5}))
+
+
+def _decision_years(model: AllocationModel) -> list[int]:
+    return [y for y in model.inputs.years if y != model.inputs.plan.levels_year]
+
+
+def directions(model: AllocationModel) -> None:
+    """(2d): the plan's facility directions and sub-centres kept at least at their levels."""
+    inputs = model.inputs
+    years = _decision_years(model)
+    if not years:
+        return
+    last = years[-1]
+    for fid, direction in sorted(inputs.directions.items()):
+        name = inputs.name_of(fid)
+        why = f" ({direction.role})" if direction.role else ""
+        for resource in direction.no_cut:
+            base = inputs.base(fid, resource)
+            for year in years:
+                add_row(model, model.L(fid, resource, year), ">=", base,
+                        name=f"dir_keep_{resource}_{fid}_{year}", family=2, year=year,
+                        resource=resource, unit=resource,
+                        text=f"the direction that {name}{why} keeps at least its {base} "
+                             f"{resource} in {year}")
+        for resource, change in sorted(direction.min_change.items()):
+            base = inputs.base(fid, resource)
+            add_row(model, model.L(fid, resource, last), ">=", base + change,
+                    name=f"dir_grow_{resource}_{fid}", family=2, year=last, resource=resource,
+                    unit=resource,
+                    text=f"the direction that {name}{why} gains at least {change} {resource} "
+                         f"by {last}")
+        for table, sense, word in ((direction.min_level, ">=", "at least"),
+                                   (direction.max_level, "<=", "at most")):
+            for resource, level in sorted(table.items()):
+                add_row(model, model.L(fid, resource, last), sense, level,
+                        name=f"dir_{'min' if sense == '>=' else 'max'}_{resource}_{fid}",
+                        family=2, year=last, resource=resource, unit=resource,
+                        text=f"the direction that {name}{why} has {word} {level} {resource} "
+                             f"in {last}")
+    section = inputs.scenario.sub_centres
+    if section is None:
+        return
+    for fid in inputs.sub_candidates:
+        for resource in section.keep_levels:
+            base = inputs.base(fid, resource)
+            for year in years:
+                add_row(model, model.L(fid, resource, year) - base * model.open_sub[fid], ">=",
+                        0.0, name=f"sub_keep_{resource}_{fid}_{year}", family=2, year=year,
+                        resource=resource, unit=resource,
+                        text=f"the rule that sub-centre {inputs.name_of(fid)} keeps at least "
+                             f"its {base} {resource} in {year}")
+
+
+def grassroots(model: AllocationModel) -> list[str]:
+    """Adjustable facilities where seconded doctors may serve."""
+    inputs = model.inputs
+    section = inputs.scenario.county_hired
+    if section is None:
+        return []
+    tiers = set(section.grassroots_tiers)
+    if "sub_centre" in tiers:
+        tiers.update(HEALTH_CENTRES)
+    facilities = inputs.facilities
+    chosen = facilities["role"].eq("adjustable") & facilities["tier"].isin(tiers)
+    return [str(f) for f in facilities.index[chosen]]
+
+
+def county_hired(model: AllocationModel) -> None:
+    """(7) seconded doctors ≥ σ x a year's recruits at the named hospitals, placed by need."""
+    inputs = model.inputs
+    section = inputs.scenario.county_hired
+    if section is None or not inputs.recruiters:
+        return
+    d = section.resource
+    places = grassroots(model)
+    prob = model.problem
+    for year in _decision_years(model):
+        span = year - inputs.previous(year)
+        outs = []
+        for fid in inputs.recruiters:
+            out = prob.add_variable(f"seconded_out_{fid}_{year}", 0, cat=pulp.LpInteger)
+            model.seconded_out[(fid, d, year)] = out
+            # (7) seconded from h are among its recruits of the period
+            prob += (out <= model.increase(fid, d, year), f"seconded_from_{fid}_{year}")
+            outs.append(out)
+        serving = []
+        for fid in places:
+            sec = prob.add_variable(f"seconded_{fid}_{year}", 0, cat=pulp.LpInteger)
+            model.seconded[(fid, d, year)] = sec
+            serving.append(sec)
+        prob += (pulp.lpSum(serving) == pulp.lpSum(outs), f"seconded_balance_{year}")
+        recruits = pulp.lpSum(model.increase(fid, d, year) for fid in inputs.recruiters)
+        add_row(model, pulp.lpSum(outs) - (section.share / span) * recruits, ">=", 0.0,
+                name=f"county_hired_{year}", family=7, year=year, resource=d, unit=d,
+                text=f"the county-hired, township-used rule ({section.share:.0%} of a year's "
+                     f"new {d} at the named hospitals serving at grassroots, "
+                     f"{inputs.previous(year)}-{year})")
+
+
+def _groups(table: pd.DataFrame, years: Iterable[int]) -> dict[tuple[str, str, int],
+                                                                 pd.DataFrame]:
+    keep = table[table["year"].isin(list(years))]
+    groups: dict[tuple[str, str, int], pd.DataFrame] = {}
+    for key, part in keep.groupby(["facility_id", "resource", "year"], sort=True):
+        k: Any = key
+        groups[(str(k[0]), str(k[1]), int(k[2]))] = part
+    return groups
+
+
+def need_rows(model: AllocationModel) -> None:
+    """(8) shortfall against need, the worst shortfall ratio, and the convex excess."""
+    inputs = model.inputs
+    section = inputs.scenario.need
+    if section is None:
+        return
+    table = need_table(inputs)
+    model.need_table = table
+    prob = model.problem
+    betas = breakpoints(section.tolerance)
+    for (fid, resource, year), part in _groups(table, _decision_years(model)).items():
+        closed = part[~part["as_sub"]]
+        opened = part[part["as_sub"]]
+        first = (closed if len(closed) else opened).iloc[0]
+        beds_level = model.L(fid, "beds", year) if "beds" in inputs.resources else 0
+        need = float(first["constant"]) + float(first["per_bed"]) * beds_level
+        base_beds = float(inputs.base(fid, "beds")) if "beds" in inputs.resources else 0.0
+        scales = [float(r["constant"]) + float(r["per_bed"]) * max(base_beds,
+                                                                    float(r["bed_need"]))
+                  for _, r in part.iterrows()]
+        if len(closed) and len(opened):
+            row = opened.iloc[0]
+            bed_need = float(row["bed_need"])
+            delta = (float(row["constant"]) + float(row["per_bed"]) * bed_need
+                     - float(first["constant"]) - float(first["per_bed"]) * bed_need)
+            need = need + delta * model.open_sub[fid]
+        key = (fid, resource, year)
+        model.need_expr[key] = need
+        scale = max(1.0, *scales)
+        model.need_scale[key] = scale
+        served = model.effective(fid, resource, year)
+        short = prob.add_variable(f"short_{fid}_{resource}_{year}", 0)
+        model.short[key] = short
+        # (8) short ≥ N - E - ½: levels are whole, so a need met to the nearest whole is met
+        prob += (short >= need - served - 0.5, f"need_{fid}_{resource}_{year}")
+        worst = model.short_worst.get((resource, year))
+        if worst is None:
+            worst = prob.add_variable(f"worst_short_{resource}_{year}", 0)
+            model.short_worst[(resource, year)] = worst
+        # (8) S_j·z[r,t] ≥ short
+        prob += (scale * worst >= short, f"worst_need_{fid}_{resource}_{year}")
+        # (8) ρ[r,t] ≥ 1 + (E - h - N)/S_j: the largest level-to-need ratio, less the surplus
+        # h_j = max(0, b_j - N_j) the facility already had (posts are not cut, so it is kept)
+        inherited = max(0.0, inputs.base(fid, resource) - float(first["constant"])
+                        - float(first["per_bed"]) * base_beds)
+        rho = model.ratio_worst.get((resource, year))
+        if resource == "beds":
+            rho = None  # beds: the convex excess spreads them; a min-max on beds is slow
+        elif rho is None:
+            rho = prob.add_variable(f"worst_ratio_{resource}_{year}", 0)
+            model.ratio_worst[(resource, year)] = rho
+        if rho is not None:
+            prob += (scale * rho >= scale + served - inherited - need,
+                     f"ratio_{fid}_{resource}_{year}")
+        for k, beta in enumerate(betas):
+            excess = prob.add_variable(f"excess_{fid}_{resource}_{year}_{k}", 0)
+            model.excess[(fid, resource, year, k)] = excess
+            # (8) e_k ≥ E - β_k·N
+            prob += (excess >= served - beta * need, f"spread_{fid}_{resource}_{year}_{k}")
