@@ -12,8 +12,10 @@ rural town), visits per resident u:
   admissions, + σ·Σ_{i∈C}(1-v_i)·u·P_i visits and σ·Σ_{i∈C} P_i residents served, where C is
   its town and its ``partners``;
 * the hospitals share the rest of the district's county-level care by their beds in the data
-  (each keeps its current share); a hospital of ``inflow_tiers`` has its workload divided by
-  (1 - φ_t), φ_t the share of its patients from outside the district (``inflow``).
+  (each keeps its current share); a hospital of ``inflow_tiers`` has its workload scaled by
+  (1 - φ₀)/(1 - φ_t), φ_t the share of its patients from outside the district (``inflow``) and
+  φ₀ that share in the data's year: its beds in the data already serve that year's inflow, so
+  its need grows with the change in the share.
 
 Need: beds b = A·stay/(365·occupancy); staff Σ_norms (rate·R/1000 | rate·V/10 000 |
 rate·beds_t), where beds_t is the facility's bed *level* that year (a decision, so the need of a
@@ -162,8 +164,9 @@ def need_table(inputs: ModelInputs) -> pd.DataFrame:  # noqa: PLR0915  (one pass
                     states = [True] if fid in fixed else [False, True]
             elif tier in HOSPITAL_TIERS:
                 share = float(bed_share.get(fid, 0.0))
-                scale = 1.0 / (1.0 - _inflow(section, year)) if tier in section.inflow_tiers \
-                    else 1.0
+                base_inflow = _inflow(section, inputs.plan.levels_year)
+                scale = (1.0 - base_inflow) / (1.0 - _inflow(section, year)) \
+                    if tier in section.inflow_tiers else 1.0
                 loads[False] = _Load(share * rest.served * scale,
                                      share * rest.admissions * scale,
                                      share * rest.visits * scale)

@@ -85,7 +85,7 @@ class NeedSection(_Strict):
     takes ``sub_centre_share`` for its own town and consortium partners, and the hospitals the
     remainder, split by their beds in the data (their current share). ``inflow`` raises the
     workload of ``inflow_tiers`` by patients from outside the district (a share of their
-    patients by year).
+    patients by year), relative to the share in the data's year.
     """
 
     admissions_per_1000: float = Field(default=190.0, gt=0, le=1000)

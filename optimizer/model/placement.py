@@ -15,7 +15,8 @@ Numbers as in :mod:`optimizer.model.build`:
       short[j,r,t] ≥ N - E - ½, short ≥ 0 (a need met to the nearest whole unit is met);
       S_j·z[r,t] ≥ short[j,r,t]   (worst shortfall ratio,
       S_j the need at the data's beds); excess e[j,r,t,k] ≥ E - β_k·N, e ≥ 0 for the
-      breakpoints β = 1, 1 + τ, 1.5, 2.5 (τ the need tolerance).
+      breakpoints β = 1, 1 + τ/2, 1 + τ, 1.2, 1.3, 1.4, 1.5, 1.75, 2, 2.5, 3 (τ the need
+      tolerance).
 
       ρ[r,t]·S_j ≥ S_j + E - h_j - N with h_j = max(0, b[j,r] - N at the data's beds): the
       largest level-to-need ratio, not counting a surplus the facility already had.
@@ -48,7 +49,8 @@ HEALTH_CENTRES = ("township_health_centre", "community_health_centre")
 
 def breakpoints(tolerance: float) -> tuple[float, ...]:
     """β_k of family (8): level-to-need ratios past which each further unit costs more."""
-    return tuple(sorted({1.0, 1.0 + tolerance, 1.5, 2.5}))
+    return tuple(sorted({1.0, 1.0 + tolerance / 2, 1.0 + tolerance, 1.2, 1.3, 1.4, 1.5, 1.75,
+                         2.0, 2.5, 3.0}))
 
 
 def _decision_years(model: AllocationModel) -> list[int]:

@@ -12,7 +12,9 @@ level plus seconded doctors in, less those seconded out), ``need_ratio`` (served
   spread in proportion to need;
 * ``limit``: a change limit keeps the facility above its need (posts are not cut, beds shrink
   at most so fast);
-* ``cap``: beds cut under the district cap;
+* ``cap``: cut toward need as far as the district totals ask (the cut shared by how far each
+  facility is above its need);
+* ``kept``: above its need, but no total asks for a cut (the fewest changes);
 * ``fixed`` / ``data``: not a decision (a tier the model does not adjust, or the data's year).
 
 Everything is recomputed from the tables, so a reader can check a reason against the numbers.
@@ -30,7 +32,8 @@ from optimizer.model.inputs import ModelInputs
 
 __all__ = ["REASON_KINDS", "add_reasons", "far_from_need"]
 
-REASON_KINDS = ("need", "standard", "direction", "floor", "limit", "cap", "fixed", "data")
+REASON_KINDS = ("need", "standard", "direction", "floor", "limit", "cap", "kept", "fixed",
+                "data")
 
 
 def _tolerance(inputs: ModelInputs) -> float:
@@ -174,12 +177,7 @@ def _reason(inputs: ModelInputs, row: Any, basis: object,  # noqa: PLR0912  (one
             return "floor", _join("district floors ask for more than the total need; the "
                                   "surplus is spread in proportion to need", figure)
         if change <= 0 and has_need:
-            limit = inputs.scenario.change_limits.get(resource)
-            share = limit.facility_cut_share if limit is not None else None
-            word = "not cut" if share == 0 else \
-                f"cut at most {share:.0%} a year" if share is not None else "kept"
-            return "limit", _join(f"above its need but {resource} are {word} "
-                                  "([change_limits])", figure)
+            return _above_need_kept(inputs, row, figure)
         if not has_need:
             return "need", f"no need norm for {resource} at this tier ([need] norms)"
         return "need", _join("ABOVE need with no rule asking for it", figure)
@@ -188,6 +186,28 @@ def _reason(inputs: ModelInputs, row: Any, basis: object,  # noqa: PLR0912  (one
     if direction is not None and "no cut" in direction and change == 0:
         return "direction", _join(direction, figure)
     return "need", figure
+
+
+def _above_need_kept(inputs: ModelInputs, row: Any, figure: str) -> tuple[str, str]:
+    """Why a facility above its need was not cut further: the cut limit, or the cap's total."""
+    resource, year = str(row.resource), int(row.year)
+    limit = inputs.scenario.change_limits.get(resource)
+    share = limit.facility_cut_share if limit is not None else None
+    if share == 0:
+        return "limit", _join(f"above its need, but {resource} are not cut ([change_limits])",
+                              figure)
+    if share is not None:
+        span = year - inputs.previous(year)
+        lowest = math.ceil(int(row.before) * (1 - min(1.0, share * span)) - 1e-9)
+        if int(row.after) <= lowest:
+            return "limit", _join(f"above its need and cut by the most allowed ({share:.0%} a "
+                                  "year, [change_limits])", figure)
+    if int(row.change) < 0:
+        return "cap", _join("above its need; cut toward need only as far as the district totals "
+                            "ask (fewest changes): the cut goes first where the level is "
+                            "furthest above need", figure)
+    return "kept", _join("above its need; kept, since no total asks for a cut (fewest changes)",
+                         figure)
 
 
 def _join(*parts: str) -> str:
