@@ -142,5 +142,8 @@ def test_dianjiang_chooses_two_or_three_and_says_why(tmp_path: Path) -> None:
     assert "admissible sets" in choice["reason"]
     indicators = pd.read_csv(tmp_path / "dj" / "indicators.csv")
     assert indicators["met"].all()
-    assert "pharmacists" in summary["resources_absent_from_data"]
+    assert summary["resources_absent_from_data"] == []  # pharmacists: the plan's 2020 figure
     assert summary["per_capita"]["2025"]["doctors_per_1000"] >= 3.6
+    plan = pd.read_csv(tmp_path / "dj" / "plan.csv", encoding="utf-8-sig")
+    tiers = set(plan.loc[plan["facility_id"].str.startswith("H"), "tier"])
+    assert tiers == {"tertiary_hospital"}  # both county hospitals are 三甲 in the plan

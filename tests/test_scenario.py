@@ -44,7 +44,8 @@ def test_unknown_key_names_key_and_allowed_keys(tmp_path: Path) -> None:
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match=r"unknown key 'speed'; allowed here: .*travel"):
+    with pytest.raises(ScenarioError, match=r"unknown key 'speed' \(did you mean 'need'\?\); "
+                                            r"allowed here: .*travel"):
         load_scenario(write(tmp_path, "speed = 3\n" + MINIMAL))
 
 

@@ -105,12 +105,14 @@ def _hold(model: AllocationModel, i: int, name: str, sense: str, expr: pulp.LpAf
     slack = max(give * abs(value), 1e-6 * max(1.0, abs(value))) + 1e-6 * size
     slack *= widen
     row = f"hold_{i}_{_safe(name)}"
-    if row in model.problem.constraints:
-        del model.problem.constraints[row]
-    if sense == "max":
-        model.problem += (expr >= value - slack, row)
+    bound = value - slack if sense == "max" else value + slack
+    held = model.problem.get_constraint_by_name(row)
+    if held is not None:
+        held.changeRHS(bound)  # widening a hold already in the model
+    elif sense == "max":
+        model.problem += (expr >= bound, row)
     else:
-        model.problem += (expr <= value + slack, row)
+        model.problem += (expr <= bound, row)
 
 
 def optimise(model: AllocationModel, options: SolverSection, *, order: list[str] | None = None,

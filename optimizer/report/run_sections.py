@@ -90,7 +90,11 @@ def overview_section(run: RunOutputs, figures: Sequence[Figure]) -> str:
         items.append(f"Central village clinics in {year}: {whole(clinics[year].get('count'))}.")
     cost = summary.get("cost")
     if isinstance(cost, dict) and cost.get("value") is not None:
-        items.append(f"Cost of the additions: {number(cost['value'])} {cost.get('unit', '')}.")
+        unit = cost.get("unit_words") or cost.get("unit", "")
+        items.append(f"Cost of the additions over the plan years: {number(cost['value'])} "
+                     f"{unit} (one-off costs of upgrades, clinics and new beds, plus the yearly "
+                     "pay of added posts over the years they are filled; the [costs] "
+                     "assumptions).")
     beds = _bed_moves(run)
     if beds:
         items.append(beds)
