@@ -30,6 +30,7 @@ from optimizer.dataset import Dataset, load_dataset
 from optimizer.errors import InfeasibleError, SolverError
 from optimizer.model.build import build_model
 from optimizer.model.choice import explain_choice
+from optimizer.model.equity import access_by_town, equity_summary
 from optimizer.model.explain import explain_infeasible
 from optimizer.model.inputs import ModelInputs, prepare_inputs
 from optimizer.model.objectives import unit_of
@@ -170,15 +171,17 @@ def _solve_and_write(scenario: Scenario, tmp: Path, out: Path, say: Progress, t0
         )
     solution = read_solution(model, run.values)
     plan = add_reasons(inputs, plan_table(inputs, solution), solution.need)
-    towns = towns_table(inputs, solution, plan)
-    indicators = indicators_table(inputs, plan, towns, solution.seconded)
+    access = access_by_town(dataset, inputs, plan)
+    towns = towns_table(inputs, solution, plan).merge(
+        access.drop(columns="population"), on=["town_code", "year"], how="left")
+    indicators = indicators_table(inputs, plan, towns, solution.seconded, access)
     seconded = county_hired_table(inputs, solution.seconded)
     choice = None
     if scenario.explain.alternatives and scenario.sub_centres is not None:
         say("comparing the alternative sub-centre choices")
         choice = explain_choice(inputs, run, solution.sub_centres)
     runtime = time.perf_counter() - t0
-    summary = _summary(inputs, dataset, run, solution, plan, choice,
+    summary = _summary(inputs, dataset, run, solution, plan, access, choice,
                        runtime if timings else None)
     tables = [("plan.csv", plan), ("towns.csv", towns), ("indicators.csv", indicators)]
     if inputs.scenario.county_hired:
@@ -213,7 +216,7 @@ def _clean(value: float) -> float | None:
 
 
 def _summary(inputs: ModelInputs, dataset: Dataset, run: ModelRun, solution: Solution,
-             plan: pd.DataFrame, choice: dict[str, Any] | None,
+             plan: pd.DataFrame, access: pd.DataFrame, choice: dict[str, Any] | None,
              runtime: float | None) -> dict[str, Any]:
     scenario = inputs.scenario
     files: dict[str, dict[str, str]] = {}
@@ -279,6 +282,7 @@ def _summary(inputs: ModelInputs, dataset: Dataset, run: ModelRun, solution: Sol
                  "unit_words": _money_words(scenario.costs.unit)},
         "warnings": far_from_need(plan, scenario.need.tolerance if scenario.need else 0.1),
         "placement": _placement(plan, scenario.need is not None),
+        "equity": equity_summary(access),
         "resources_absent_from_data": [r for r in inputs.resources
                                        if int(facilities[r].sum()) == 0],
         "model": {"demand_groups": len(inputs.groups), "demand_points": len(inputs.members),

@@ -26,7 +26,7 @@ from pydantic import (
 
 from optimizer.errors import ScenarioError
 from optimizer.key_errors import describe_key_error
-from optimizer.model.need_sections import FacilityDirection, NeedSection
+from optimizer.model.need_sections import EquitySection, FacilityDirection, NeedSection
 from optimizer.model.sections import (
     CapacitySection,
     ChangeLimit,
@@ -219,6 +219,7 @@ class Scenario(_Strict):
     costs: CostsSection = Field(default_factory=CostsSection)
     county_hired: CountyHiredSection | None = None
     need: NeedSection | None = None
+    equity: EquitySection | None = None
     facilities: dict[str, FacilityDirection] = Field(default_factory=dict)
     services: dict[str, ServiceSection] = Field(default_factory=dict)
     capacity: CapacitySection | None = None

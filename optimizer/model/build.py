@@ -51,6 +51,7 @@ Constraints (numbers reused in code comments; each family applies only when conf
       grassroots j; posts stay at h (`optimizer.model.placement`)
  (8)  short ≥ need - serving - ½; worst shortfall ratio; largest level-to-need ratio; convex
       excess (`optimizer.model.placement`, need from `optimizer.model.need`)
+ (9)  town access (2SFCA) spread no wider, relative to the mean, than in the data
 
 Targets are binding (hard) or expected (soft: a shortfall variable per row, minimised by the
 ``targets`` stage, which comes first when the scenario has expected targets).
@@ -116,6 +117,7 @@ def build_model(inputs: ModelInputs, *, elastic: bool = False) -> AllocationMode
     placement.directions(model)  # (2d)
     placement.county_hired(model)  # (7)
     placement.need_rows(model)  # (8)
+    placement.equity_rows(model)  # (9)
     objectives.budget(model)  # (3d)
     if elastic:
         model.problem.setObjective(

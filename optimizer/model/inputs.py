@@ -19,6 +19,7 @@ import pandas as pd
 from optimizer.dataset import Dataset
 from optimizer.errors import ScenarioError
 from optimizer.model.need_sections import FacilityDirection
+from optimizer.model.reach import access_coefficients
 from optimizer.model.sections import PlanSection
 from optimizer.model.towns import resolve_town, resolve_towns
 from optimizer.scenario import Scenario
@@ -69,6 +70,9 @@ class ModelInputs:
         opening would cover a group not covered by a fixed facility.
     flows : pandas.DataFrame
         ``group_id``, ``facility_id``, ``minutes``: where each group may be served.
+    access : pandas.DataFrame
+        ``town_code``, ``facility_id``, ``coef``: 2SFCA coefficients of each town's access at
+        the base-year populations (:mod:`optimizer.model.reach`); empty without ``[equity]``.
     directions : Mapping[str, FacilityDirection]
         Facility id -> the plan's direction for it (``[facilities."<id or name>"]``).
     recruiters : tuple of str
@@ -90,6 +94,7 @@ class ModelInputs:
     cover_fixed: Mapping[str, frozenset[str]]
     cover_pairs: Mapping[str, pd.DataFrame]
     flows: pd.DataFrame
+    access: pd.DataFrame
     directions: Mapping[str, FacilityDirection]
     recruiters: tuple[str, ...]
 
@@ -184,6 +189,8 @@ def _resources(dataset: Dataset, scenario: Scenario, plan: PlanSection) -> tuple
                   for i, norm in enumerate(scenario.need.norms)]
     if scenario.sub_centres:
         named += [("sub_centres.keep_levels", r) for r in scenario.sub_centres.keep_levels]
+    if scenario.equity:
+        named += [("equity.resources", r) for r in scenario.equity.resources]
     bad = sorted({f"{where} ({r})" for where, r in named if r not in known})
     if bad:
         raise ScenarioError(
@@ -300,6 +307,8 @@ def prepare_inputs(dataset: Dataset, scenario: Scenario) -> ModelInputs:
         facilities=facilities, sub_candidates=candidates, sub_fixed=fixed, partners=partners,
         groups=groups, members=members, growth=growth, cover_fixed=cover_fixed,
         cover_pairs=cover_pairs, flows=flows, directions=directions,
+        access=access_coefficients(dataset, scenario) if scenario.equity is not None
+        else pd.DataFrame(columns=["town_code", "facility_id", "coef"]),
         recruiters=_recruiters(scenario, facilities),
     )
 

@@ -10,11 +10,13 @@ a minimum change or level). See :mod:`optimizer.model.need` for the arithmetic.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from optimizer.schema import TIERS
 
-__all__ = ["FacilityDirection", "NeedNorm", "NeedSection"]
+__all__ = ["EquitySection", "FacilityDirection", "NeedNorm", "NeedSection"]
 
 
 class _Strict(BaseModel):
@@ -148,4 +150,20 @@ class FacilityDirection(_Strict):
     min_change: dict[str, int] = Field(default_factory=dict)
     min_level: dict[str, int] = Field(default_factory=dict)
     max_level: dict[str, int] = Field(default_factory=dict)
+    source: str = ""
+
+
+class EquitySection(_Strict):
+    """Equity by town of residence: resources within reach per 1000 residents (2SFCA).
+
+    ``relative_spread = "no_wider"``: in every decision year the largest less the smallest
+    town figure, over the district's population-weighted mean, stays at most what it was in
+    the data (relative, since a uniform rise widens an absolute gap by construction).
+    ``kind = "expected"`` lets it give way (its shortfall is minimised in the ``targets``
+    stage); ``binding`` makes it hard.
+    """
+
+    resources: list[str] = Field(min_length=1)
+    relative_spread: Literal["no_wider"] = "no_wider"
+    kind: Literal["binding", "expected"] = "expected"
     source: str = ""

@@ -1,4 +1,4 @@
-r"""Families 2d (directions), 7 (county-hired, township-used) and 8 (need) of the allocation model.
+r"""Families 2d (directions), 7 (county-hired), 8 (need) and 9 (equity) of the allocation model.
 
 Numbers as in :mod:`optimizer.model.build`:
 
@@ -21,6 +21,10 @@ Numbers as in :mod:`optimizer.model.build`:
       ρ[r,t]·S_j ≥ S_j + E - h_j - N with h_j = max(0, b[j,r] - N at the data's beds): the
       largest level-to-need ratio, not counting a surplus the facility already had.
 
+ (9)  for an ``[equity]`` resource r and decision year t, town access
+      A_i = 1000/g(t)·Σ_j c_ij·E(j,r,t) (2SFCA, :mod:`optimizer.model.reach`):
+      max_i A_i - min_i A_i ≤ s₀·Σ_i (P_i/P)·A_i, s₀ the same relative spread in the data.
+
 Objectives built from them (:mod:`optimizer.model.objectives`): ``need`` = Σ_{r,t} z[r,t];
 ``shortfall`` = Σ short/D[r,t]; ``spread`` = Σ_{r,t} ρ[r,t] + 0.01·Σ e/D[r,t], with
 D[r,t] = Σ_j S_j the district's need, so each resource and year counts as a share: the largest
@@ -38,11 +42,12 @@ from typing import Any
 import pandas as pd
 import pulp
 
+from optimizer.model.inputs import growth_factors
 from optimizer.model.need import need_table
 from optimizer.model.policy_rows import add_row
 from optimizer.model.problem import AllocationModel
 
-__all__ = ["breakpoints", "county_hired", "directions", "grassroots", "need_rows"]
+__all__ = ["breakpoints", "county_hired", "directions", "equity_rows", "grassroots", "need_rows"]
 
 HEALTH_CENTRES = ("township_health_centre", "community_health_centre")
 
@@ -219,3 +224,50 @@ def need_rows(model: AllocationModel) -> None:
             model.excess[(fid, resource, year, k)] = excess
             # (8) e_k ≥ E - β_k·N
             prob += (excess >= served - beta * need, f"spread_{fid}_{resource}_{year}_{k}")
+
+
+def equity_rows(model: AllocationModel) -> None:
+    """(9) relative spread of town access no wider than in the data: max - min ≤ s₀·mean."""
+    inputs = model.inputs
+    section = inputs.scenario.equity
+    if section is None or inputs.access.empty:
+        return
+    coefficients = inputs.access
+    by_town = {str(t): part for t, part in coefficients.groupby("town_code", sort=True)}
+    base_growth = growth_factors(inputs.scenario, [inputs.plan.levels_year])
+    people = inputs.population[inputs.years[0]].astype(float)
+    towns = [t for t in inputs.towns.index if float(people[t]) > 0]
+    weight = {t: float(people[t]) / float(people[towns].sum()) for t in towns}
+    prob = model.problem
+    for resource in section.resources:
+        def access(town: str, level: Any, factor: float) -> Any:
+            part = by_town.get(town)
+            if part is None:
+                return 0.0
+            return pulp.lpSum(1000.0 / factor * float(c) * level(str(f))
+                              for f, c in zip(part["facility_id"], part["coef"], strict=True))
+
+        before = {t: float(pulp.value(access(t, lambda f, r=resource: inputs.base(f, r),
+                                             base_growth[inputs.plan.levels_year])) or 0.0)
+                  for t in towns}
+        mean0 = sum(weight[t] * before[t] for t in towns)
+        if mean0 <= 0:
+            continue
+        s0 = (max(before.values()) - min(before.values())) / mean0
+        for year in _decision_years(model):
+            factor = inputs.growth[year]
+            level = {t: access(t, lambda f, r=resource, y=year: model.effective(f, r, y), factor)
+                     for t in towns}
+            high = prob.add_variable(f"access_max_{resource}_{year}", 0)
+            low = prob.add_variable(f"access_min_{resource}_{year}", 0)
+            for town in towns:
+                prob += (high >= level[town], f"access_hi_{resource}_{town}_{year}")
+                prob += (low <= level[town], f"access_lo_{resource}_{town}_{year}")
+            mean = pulp.lpSum(weight[t] * level[t] for t in towns)
+            # (9) (max - min) / mean ≤ s₀, written max - min - s₀·mean ≤ 0
+            add_row(model, high - low - s0 * mean, "<=", 0.0,
+                    name=f"equity_{resource}_{year}", family=8, year=year, resource=resource,
+                    unit=f"{resource} per 1000", kind=section.kind,
+                    text=f"the rule that the spread of {resource} within reach per 1000 "
+                         f"residents across towns (largest less smallest, {s0:.2f} of the mean "
+                         f"in {inputs.plan.levels_year}) is no wider in {year}")

@@ -118,7 +118,8 @@ def _shortfall(target: float, achieved: float, sense: str, met: bool) -> float:
 
 
 def indicators_table(inputs: ModelInputs, plan: pd.DataFrame, towns: pd.DataFrame,
-                     seconded: pd.DataFrame | None = None) -> pd.DataFrame:
+                     seconded: pd.DataFrame | None = None,
+                     access: pd.DataFrame | None = None) -> pd.DataFrame:
     """``indicators.csv``: one row per target and year (``INDICATOR_COLUMNS``)."""
     rows: list[tuple[object, ...]] = []
     totals = plan.groupby(["year", "resource"])["after"].sum()
@@ -154,6 +155,7 @@ def indicators_table(inputs: ModelInputs, plan: pd.DataFrame, towns: pd.DataFram
         _ratio_rows(inputs, plan, rule, add)
     _site_rows(inputs, plan, add)
     _county_hired_rows(inputs, seconded, add)
+    _equity_rows(inputs, access, add)
     for service, section in sorted(inputs.scenario.services.items()):
         if section.min_share is not None:
             for year in inputs.years:
@@ -266,6 +268,36 @@ def _county_hired_rows(inputs: ModelInputs, seconded: pd.DataFrame | None, add: 
         add(label, year, section.share, serving / (recruits / span), ">=",
             f"{serving:.0f} seconded for {recruits:.0f} recruits over {span} years; "
             f"{section.source}", resource=section.resource, per="recruit")
+
+
+def relative_spread(part: pd.DataFrame, column: str) -> float:
+    """(largest - smallest town figure) / population-weighted mean, over towns with residents."""
+    rows = part[part["population"] > 0]
+    values = rows[column].astype(float)
+    mean = float((values * rows["population"]).sum() / rows["population"].sum())
+    return float(values.max() - values.min()) / mean if mean > 0 else math.nan
+
+
+def _equity_rows(inputs: ModelInputs, access: pd.DataFrame | None, add: Add) -> None:
+    """The relative spread of access across towns against the data's (``[equity]``)."""
+    section = inputs.scenario.equity
+    if section is None or access is None or access.empty:
+        return
+    base_year = inputs.plan.levels_year
+    for resource in section.resources:
+        column = f"{resource}_access_per_1000"
+        if column not in access:
+            continue
+        target = relative_spread(access[access["year"].eq(base_year)], column)
+        for year in inputs.years:
+            if year == base_year:
+                continue
+            achieved = relative_spread(access[access["year"].eq(year)], column)
+            add(f"{resource} within reach per 1000: spread across towns over the mean", year,
+                target, achieved, "<=",
+                f"largest less smallest town (2SFCA) over the district mean; {base_year}: "
+                f"{target:.3f}; {section.source}", kind=section.kind, resource=resource,
+                per="1000 within reach")
 
 
 def county_hired_table(inputs: ModelInputs, seconded: pd.DataFrame) -> pd.DataFrame:
