@@ -351,6 +351,7 @@ def coverage(
     """Map coverage gaps: who is outside each travel-time threshold, per village and town."""
     from optimizer.coverage_job import run_coverage
     from optimizer.dataset import load_dataset
+    from optimizer.model.inputs import existing_sub_centres
     from optimizer.report import write_coverage_report
     from optimizer.scenario import load_scenario
     from optimizer.travel import TravelSettings
@@ -361,8 +362,11 @@ def coverage(
         settings = TravelSettings.from_dict(spec.travel)
         target = out or Path("out") / spec.name / "coverage"
         access = spec.coverage.access
+        facilities = data.facilities.copy()
+        built = facilities["facility_id"].astype(str).isin(existing_sub_centres(data, spec))
+        facilities.loc[built, "tier"] = "sub_centre"  # the plan's sub-centres, already built
         return run_coverage(
-            data.towns, data.demand, data.facilities, settings, spec.coverage.groups,
+            data.towns, data.demand, facilities, settings, spec.coverage.groups,
             spec.coverage.thresholds, target, roads=data.roads, make_map=not no_maps,
             resources=tuple(r for r in access.resources if r in data.facilities.columns),
             step_weights={float(k): v for k, v in access.step_weights.items()},

@@ -193,3 +193,38 @@ def test_direction_holds_and_is_the_reason(tmp_path: Path) -> None:
     assert row["after"] >= 160
     assert row["reason_kind"] in ("direction", "need")
     assert "regional centre" in row["reason"] or row["after"] <= 150 * 1.1 + 0.5
+
+
+def test_doctors_at_20_per_1000_solves(tmp_path: Path) -> None:
+    """A feasible scenario is never reported infeasible at a later stage (the holds give way
+    to round-off): 20 doctors per 1000 with every need stage, changes and cost after it."""
+    summary = run_scenario(scenario(tmp_path, floor=20.0), tmp_path / "out", timings=False)
+    assert str(summary.status) == "optimal"
+    assert int(doctors(tmp_path / "out").sum()) == 1000  # 20 per 1000 of 50 000
+
+
+def test_a_later_stage_without_solution_keeps_the_earlier_plan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If a later stage still finds nothing, the run keeps the previous stage's plan and says
+    so ("feasible", with a note) instead of calling the scenario infeasible."""
+    from optimizer.model import stages  # noqa: PLC0415
+    from optimizer.model.solve import SolveResult, SolveStatus  # noqa: PLC0415
+
+    real = stages.solve_problem
+    calls = {"n": 0}
+
+    def flaky(problem: object, options: object, start: object = None) -> SolveResult:
+        calls["n"] += 1
+        if calls["n"] >= 4:  # the 'spread' stage and its widened retry
+            return SolveResult(SolveStatus.INFEASIBLE, float("nan"), float("nan"),
+                               float("nan"), 0.0, "Infeasible")
+        return real(problem, options, start)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages, "solve_problem", flaky)
+    summary = run_scenario(scenario(tmp_path, floor=6.0), tmp_path / "out", timings=False)
+    assert str(summary.status) == "feasible"
+    assert calls["n"] == 5  # tried once more with the hold widened
+    assert "stage 'spread' found no solution" in summary.data["note"]
+    assert "the plan is that of stage 'changes'" in summary.data["note"]
+    assert [s["objective"] for s in summary.data["stages"]] == ["need", "shortfall", "changes"]
+    assert int(doctors(tmp_path / "out").sum()) >= 300

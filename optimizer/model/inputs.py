@@ -25,7 +25,8 @@ from optimizer.model.towns import resolve_town, resolve_towns
 from optimizer.scenario import Scenario
 from optimizer.travel import TravelSettings, demand_settings, travel_table
 
-__all__ = ["FIXED", "ModelInputs", "growth_factors", "prepare_inputs", "resolve_facility"]
+__all__ = ["FIXED", "ModelInputs", "existing_sub_centres", "growth_factors", "prepare_inputs",
+           "resolve_facility"]
 
 ADJUSTABLE = "adjustable"
 CVC = "cvc"
@@ -454,3 +455,31 @@ def _demand_groups(
         .sort_values(["group_id", "facility_id"]).reset_index(drop=True)
     )
     return groups, members, fixed_groups, pair_groups, flow_groups
+
+
+def existing_sub_centres(dataset: Dataset, scenario: Scenario) -> tuple[str, ...]:
+    """Health centres of the fixed sub-centre towns when the sub-centres exist in the data's year.
+
+    A plan may say its sub-centres are built (Yongchuan's annex 2: completed in 2025); when
+    ``[sub_centres] from_year`` is not after ``[plan] levels_year``, the data's year already has
+    them, so coverage measured on the data counts them as sub-centres.
+    """
+    section, plan = scenario.sub_centres, scenario.plan
+    if section is None or plan is None or section.from_year is None \
+            or section.from_year > plan.levels_year or not section.fixed:
+        return ()
+    towns = pd.DataFrame({"code": dataset.towns["code"].astype(str),
+                          "name_zh": dataset.towns["name_zh"].astype(str),
+                          "name_en": dataset.towns.get("name_en", dataset.towns["name_zh"])})
+    facilities = dataset.facilities.assign(facility_id=dataset.facilities["facility_id"].astype(str),
+                                           town_code=dataset.facilities["town_code"].astype(str))
+    found = []
+    for code in resolve_towns(section.fixed, towns, where="[sub_centres] fixed"):
+        centres = facilities[facilities["town_code"].eq(code)
+                             & facilities["tier"].isin(HEALTH_CENTRES)]
+        if centres.empty:
+            raise ScenarioError(f"[sub_centres] fixed: town {code} has no township or community "
+                                "health centre to count as a sub-centre")
+        found.append(str(centres.sort_values(["beds", "facility_id"], ascending=[False, True])
+                         ["facility_id"].iloc[0]))
+    return tuple(sorted(found))

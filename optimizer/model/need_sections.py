@@ -156,14 +156,15 @@ class FacilityDirection(_Strict):
 class EquitySection(_Strict):
     """Equity by town of residence: resources within reach per 1000 residents (2SFCA).
 
-    ``relative_spread = "no_wider"``: in every decision year the largest less the smallest
-    town figure, over the district's population-weighted mean, stays at most what it was in
-    the data (relative, since a uniform rise widens an absolute gap by construction).
+    In every decision year the largest less the smallest town figure stays at most what it was
+    in the data: in doctors per 1000 (``measure = "absolute"``), or over the district's
+    population-weighted mean (``"relative"``: a uniform rise widens an absolute gap by
+    construction, so where the plan adds much, the relative gap is the fair test).
     ``kind = "expected"`` lets it give way (its shortfall is minimised in the ``targets``
     stage); ``binding`` makes it hard.
     """
 
     resources: list[str] = Field(min_length=1)
-    relative_spread: Literal["no_wider"] = "no_wider"
+    measure: Literal["absolute", "relative"] = "absolute"
     kind: Literal["binding", "expected"] = "expected"
     source: str = ""

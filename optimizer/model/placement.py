@@ -23,7 +23,8 @@ Numbers as in :mod:`optimizer.model.build`:
 
  (9)  for an ``[equity]`` resource r and decision year t, town access
       A_i = 1000/g(t)·Σ_j c_ij·E(j,r,t) (2SFCA, :mod:`optimizer.model.reach`):
-      max_i A_i - min_i A_i ≤ s₀·Σ_i (P_i/P)·A_i, s₀ the same relative spread in the data.
+      max_i A_i - min_i A_i ≤ the data's (absolute), or ≤ s₀·Σ_i (P_i/P)·A_i with s₀ the
+      data's spread over its mean (relative).
 
 Objectives built from them (:mod:`optimizer.model.objectives`): ``need`` = Σ_{r,t} z[r,t];
 ``shortfall`` = Σ short/D[r,t]; ``spread`` = Σ_{r,t} ρ[r,t] + 0.01·Σ e/D[r,t], with
@@ -253,7 +254,8 @@ def equity_rows(model: AllocationModel) -> None:
         mean0 = sum(weight[t] * before[t] for t in towns)
         if mean0 <= 0:
             continue
-        s0 = (max(before.values()) - min(before.values())) / mean0
+        spread0 = max(before.values()) - min(before.values())
+        relative = section.measure == "relative"
         for year in _decision_years(model):
             factor = inputs.growth[year]
             level = {t: access(t, lambda f, r=resource, y=year: model.effective(f, r, y), factor)
@@ -263,11 +265,18 @@ def equity_rows(model: AllocationModel) -> None:
             for town in towns:
                 prob += (high >= level[town], f"access_hi_{resource}_{town}_{year}")
                 prob += (low <= level[town], f"access_lo_{resource}_{town}_{year}")
-            mean = pulp.lpSum(weight[t] * level[t] for t in towns)
-            # (9) (max - min) / mean ≤ s₀, written max - min - s₀·mean ≤ 0
-            add_row(model, high - low - s0 * mean, "<=", 0.0,
+            if relative:
+                # (9) (max - min) / mean ≤ s₀, written max - min - s₀·mean ≤ 0
+                mean = pulp.lpSum(weight[t] * level[t] for t in towns)
+                expr, bound = high - low - spread0 / mean0 * mean, 0.0
+                what = f"{spread0 / mean0:.2f} of the mean"
+            else:
+                # (9) max - min ≤ the data's max - min
+                expr, bound = high - low, spread0
+                what = f"{spread0:.2f} per 1000"
+            add_row(model, expr, "<=", bound,
                     name=f"equity_{resource}_{year}", family=8, year=year, resource=resource,
                     unit=f"{resource} per 1000", kind=section.kind,
                     text=f"the rule that the spread of {resource} within reach per 1000 "
-                         f"residents across towns (largest less smallest, {s0:.2f} of the mean "
-                         f"in {inputs.plan.levels_year}) is no wider in {year}")
+                         f"residents across towns (largest less smallest, {what} in "
+                         f"{inputs.plan.levels_year}) is no wider in {year}")

@@ -52,6 +52,7 @@ class AllocationModel:
     seconded_out: dict[Key, pulp.LpVariable] = field(default_factory=dict)
     target_slack: dict[str, tuple[pulp.LpVariable, float]] = field(default_factory=dict)
     need_table: pd.DataFrame | None = None
+    certain: set[Key] = field(default_factory=set)
 
     def L(self, fid: str, resource: str, year: int) -> Any:  # noqa: N802  (the docstring's L)
         """Level of ``resource`` at ``fid`` in ``year`` (a variable, an expression or a number)."""

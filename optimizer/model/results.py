@@ -105,7 +105,8 @@ def read_solution(model: AllocationModel, values: Mapping[str, float]) -> Soluti
         for year in inputs.years:
             for gid in scope:
                 var = model.cover.get((service, gid, year))
-                share = 1.0 if gid in fixed else (_value(var, values) if var is not None else 0.0)
+                sure = gid in fixed or (service, gid, year) in model.certain
+                share = 1.0 if sure else (_value(var, values) if var is not None else 0.0)
                 cover_rows.append((service, gid, year, min(1.0, max(0.0, share))))
     coverage = pd.DataFrame(cover_rows, columns=["service", "group_id", "year", "covered"])
     unmet = pd.DataFrame(

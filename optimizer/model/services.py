@@ -31,8 +31,13 @@ def coverage(model: AllocationModel) -> None:
             terms: list[tuple[pulp.LpVariable, float]] = []
             constant = 0.0
             for gid in scope:
-                if gid in fixed:
+                built = any(kind == "sub" and fid in inputs.sub_fixed and year >= sub_from
+                            for fid, kind in reach.get(gid, []))
+                if gid in fixed or built:
+                    # a fixed facility, or a sub-centre the scenario fixes, covers for certain
                     constant += float(people[gid])
+                    if built:
+                        model.certain.add((service, gid, year))
                     continue
                 opened = [model.open_sub[fid] for fid, kind in reach.get(gid, [])
                           if kind == "sub" and year >= sub_from

@@ -270,12 +270,15 @@ def _county_hired_rows(inputs: ModelInputs, seconded: pd.DataFrame | None, add: 
             f"{section.source}", resource=section.resource, per="recruit")
 
 
-def relative_spread(part: pd.DataFrame, column: str) -> float:
-    """(largest - smallest town figure) / population-weighted mean, over towns with residents."""
+def town_spread(part: pd.DataFrame, column: str, *, relative: bool) -> float:
+    """Largest less smallest figure over towns with residents (over the mean if ``relative``)."""
     rows = part[part["population"] > 0]
     values = rows[column].astype(float)
+    spread = float(values.max() - values.min())
+    if not relative:
+        return spread
     mean = float((values * rows["population"]).sum() / rows["population"].sum())
-    return float(values.max() - values.min()) / mean if mean > 0 else math.nan
+    return spread / mean if mean > 0 else math.nan
 
 
 def _equity_rows(inputs: ModelInputs, access: pd.DataFrame | None, add: Add) -> None:
@@ -288,16 +291,17 @@ def _equity_rows(inputs: ModelInputs, access: pd.DataFrame | None, add: Add) -> 
         column = f"{resource}_access_per_1000"
         if column not in access:
             continue
-        target = relative_spread(access[access["year"].eq(base_year)], column)
+        relative = section.measure == "relative"
+        target = town_spread(access[access["year"].eq(base_year)], column, relative=relative)
+        label = "spread across towns" + (" over the mean" if relative else "")
         for year in inputs.years:
             if year == base_year:
                 continue
-            achieved = relative_spread(access[access["year"].eq(year)], column)
-            add(f"{resource} within reach per 1000: spread across towns over the mean", year,
-                target, achieved, "<=",
-                f"largest less smallest town (2SFCA) over the district mean; {base_year}: "
-                f"{target:.3f}; {section.source}", kind=section.kind, resource=resource,
-                per="1000 within reach")
+            achieved = town_spread(access[access["year"].eq(year)], column, relative=relative)
+            add(f"{resource} within reach per 1000: {label}", year, target, achieved, "<=",
+                f"largest less smallest town (2SFCA){' over the district mean' * relative}; "
+                f"{base_year}: {target:.3f}; {section.source}", kind=section.kind,
+                resource=resource, per="1000 within reach")
 
 
 def county_hired_table(inputs: ModelInputs, seconded: pd.DataFrame) -> pd.DataFrame:
