@@ -147,3 +147,21 @@ def test_dianjiang_chooses_two_or_three_and_says_why(tmp_path: Path) -> None:
     plan = pd.read_csv(tmp_path / "dj" / "plan.csv", encoding="utf-8-sig")
     tiers = set(plan.loc[plan["facility_id"].str.startswith("H"), "tier"])
     assert tiers == {"tertiary_hospital"}  # both county hospitals are 三甲 in the plan
+
+
+def test_yongchuan_2025_counts_the_sub_centres_built_in_2025(tmp_path: Path) -> None:
+    """Annex 2: the three sub-centres were completed in 2025; the baseline counts them."""
+    from optimizer.dataset import load_dataset  # noqa: PLC0415
+    from optimizer.model.inputs import existing_sub_centres  # noqa: PLC0415
+    from optimizer.scenario import load_scenario  # noqa: PLC0415
+
+    path = ROOT / "scenarios" / "yongchuan_2025.toml"
+    spec = load_scenario(path)
+    built = existing_sub_centres(load_dataset([spec.data.folder]), spec)
+    assert built == ("THC500118111", "THC500118116", "THC500118118")  # 来苏 三教 朱沱
+    run_scenario(path, tmp_path / "y25", timings=False)
+    plan = pd.read_csv(tmp_path / "y25" / "plan.csv", encoding="utf-8-sig")
+    assert set(plan.loc[plan["tier"].eq("sub_centre"), "facility_id"]) == set(built)
+    summary = json.loads((tmp_path / "y25" / "summary.json").read_text(encoding="utf-8"))
+    # rural residents within 30 minutes by car of a sub-centre or hospital, as in 2030's plan
+    assert summary["coverage_shares"]["referral (rural, 30 min)"]["2025"] > 0.9

@@ -12,7 +12,7 @@ from optimizer.errors import ScenarioError
 from optimizer.model.policy_rows import add_row
 from optimizer.model.problem import AllocationModel
 
-__all__ = ["change_limits", "counts", "policy_rates", "standards"]
+__all__ = ["change_limits", "counts", "decision_years", "policy_rates", "standards"]
 
 
 def per_label(per: int | float) -> str:
@@ -20,7 +20,8 @@ def per_label(per: int | float) -> str:
     return f"{per:,.0f}".replace(",", " ") if per >= 10000 else f"{per:.0f}"
 
 
-def _decision_years(model: AllocationModel) -> list[int]:
+def decision_years(model: AllocationModel) -> list[int]:
+    """Plan years after the data's own (the years the model decides)."""
     return [y for y in model.inputs.years if y != model.inputs.plan.levels_year]
 
 
@@ -31,7 +32,7 @@ def policy_rates(model: AllocationModel) -> None:
              for t, ids in inputs.facilities.groupby("town_code").groups.items()}
     for resource, rates in sorted(inputs.scenario.policy.items()):
         per = per_label(rates.per)
-        for year in _decision_years(model):
+        for year in decision_years(model):
             people = inputs.residents(year)
             for key, sense, word in (("max", "<=", "cap"), ("min", ">=", "floor")):
                 rate = getattr(rates, key).get(year)
@@ -113,7 +114,7 @@ def standards(model: AllocationModel) -> None:
     if section is None:
         return
     std = section.standard
-    years = [y for y in _decision_years(model) if y >= inputs.sub_from_year]
+    years = [y for y in decision_years(model) if y >= inputs.sub_from_year]
     for fid in inputs.sub_candidates:
         is_open = model.open_sub[fid]
         name = inputs.name_of(fid)
@@ -153,7 +154,7 @@ def change_limits(model: AllocationModel) -> None:
     """(3a)-(3c): how fast levels may change at a facility and in the district."""
     inputs = model.inputs
     for resource, limit in sorted(inputs.scenario.change_limits.items()):
-        for year in _decision_years(model):
+        for year in decision_years(model):
             before = inputs.previous(year)
             span = year - before
             for fid in inputs.facilities.index[inputs.facilities["role"].eq("adjustable")]:
@@ -205,7 +206,7 @@ def counts(model: AllocationModel) -> None:
     if cvc is None:
         return
     clinics = sorted({fid for fid, _ in model.open_cvc})
-    for year in _decision_years(model):
+    for year in decision_years(model):
         opened = pulp.lpSum(model.open_cvc[(fid, year)] for fid in clinics)
         for table, sense, word in ((cvc.count, "==", "exactly"), (cvc.min_count, ">=",
                                    "at least"), (cvc.max_count, "<=", "at most")):

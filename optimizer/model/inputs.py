@@ -20,7 +20,7 @@ from optimizer.dataset import Dataset
 from optimizer.errors import ScenarioError
 from optimizer.model.need_sections import FacilityDirection
 from optimizer.model.reach import access_coefficients
-from optimizer.model.sections import PlanSection
+from optimizer.model.sections import HEALTH_CENTRE_TIERS, PlanSection
 from optimizer.model.towns import resolve_town, resolve_towns
 from optimizer.scenario import Scenario
 from optimizer.travel import TravelSettings, demand_settings, travel_table
@@ -31,7 +31,6 @@ __all__ = ["FIXED", "ModelInputs", "existing_sub_centres", "growth_factors", "pr
 ADJUSTABLE = "adjustable"
 CVC = "cvc"
 FIXED = "fixed"
-HEALTH_CENTRES = ("township_health_centre", "community_health_centre")
 
 
 @dataclass(frozen=True)
@@ -220,8 +219,20 @@ def _facilities(dataset: Dataset, scenario: Scenario, plan: PlanSection,
     return frame.set_index("facility_id").sort_index()
 
 
+def _towns(dataset: Dataset) -> pd.DataFrame:
+    towns = pd.DataFrame({
+        "town_code": dataset.towns["code"].astype(str),
+        "name_zh": dataset.towns["name_zh"].astype(str),
+        "name_en": dataset.towns.get("name_en", dataset.towns["name_zh"]).astype(str),
+        "kind": dataset.towns["kind"].astype(str),
+    }).set_index("town_code").sort_index()
+    towns["rural"] = ~towns["kind"].eq("subdistrict")
+    return towns
+
+
 def _health_centre(facilities: pd.DataFrame, town: str, where: str) -> str:
-    centres = facilities[facilities["town_code"].eq(town) & facilities["tier"].isin(HEALTH_CENTRES)]
+    centres = facilities[facilities["town_code"].eq(town)
+                         & facilities["tier"].isin(HEALTH_CENTRE_TIERS)]
     if centres.empty:
         raise ScenarioError(
             f"{where}: town {town} has no township or community health centre to upgrade; "
@@ -280,13 +291,7 @@ def prepare_inputs(dataset: Dataset, scenario: Scenario) -> ModelInputs:
         raise ScenarioError(f"{scenario.source}: the scenario has no [plan] table (years, "
                             "levels_year); add one to run the allocation model")
     resources = _resources(dataset, scenario, plan)
-    towns = pd.DataFrame({
-        "town_code": dataset.towns["code"].astype(str),
-        "name_zh": dataset.towns["name_zh"].astype(str),
-        "name_en": dataset.towns.get("name_en", dataset.towns["name_zh"]).astype(str),
-        "kind": dataset.towns["kind"].astype(str),
-    }).set_index("town_code").sort_index()
-    towns["rural"] = ~towns["kind"].eq("subdistrict")
+    towns = _towns(dataset)
     growth = growth_factors(scenario, plan.years)
     base_pop = dataset.towns.set_index(dataset.towns["code"].astype(str))["pop_2020"]
     population = pd.DataFrame(
@@ -468,18 +473,6 @@ def existing_sub_centres(dataset: Dataset, scenario: Scenario) -> tuple[str, ...
     if section is None or plan is None or section.from_year is None \
             or section.from_year > plan.levels_year or not section.fixed:
         return ()
-    towns = pd.DataFrame({"code": dataset.towns["code"].astype(str),
-                          "name_zh": dataset.towns["name_zh"].astype(str),
-                          "name_en": dataset.towns.get("name_en", dataset.towns["name_zh"])})
-    facilities = dataset.facilities.assign(facility_id=dataset.facilities["facility_id"].astype(str),
-                                           town_code=dataset.facilities["town_code"].astype(str))
-    found = []
-    for code in resolve_towns(section.fixed, towns, where="[sub_centres] fixed"):
-        centres = facilities[facilities["town_code"].eq(code)
-                             & facilities["tier"].isin(HEALTH_CENTRES)]
-        if centres.empty:
-            raise ScenarioError(f"[sub_centres] fixed: town {code} has no township or community "
-                                "health centre to count as a sub-centre")
-        found.append(str(centres.sort_values(["beds", "facility_id"], ascending=[False, True])
-                         ["facility_id"].iloc[0]))
-    return tuple(sorted(found))
+    towns = _towns(dataset)
+    facilities = _facilities(dataset, scenario, plan, _resources(dataset, scenario, plan))
+    return _sub_centres(scenario, towns, facilities)[1]

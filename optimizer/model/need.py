@@ -37,11 +37,10 @@ import pandas as pd
 
 from optimizer.model.inputs import ModelInputs
 from optimizer.model.need_sections import NeedNorm, NeedSection
-from optimizer.model.sections import HOSPITAL_TIERS
+from optimizer.model.sections import HEALTH_CENTRE_TIERS, HOSPITAL_TIERS
 
 __all__ = ["NEED_COLUMNS", "NeedRow", "need_table"]
 
-HEALTH_CENTRES = ("township_health_centre", "community_health_centre")
 NEED_COLUMNS = ["facility_id", "year", "resource", "as_sub", "served", "admissions", "visits",
                 "bed_need", "constant", "per_bed", "basis"]
 
@@ -115,7 +114,7 @@ def need_table(inputs: ModelInputs) -> pd.DataFrame:  # noqa: PLR0915  (one pass
     g_vis = pd.Series(grass_vis, index=towns.index)
     a = section.admissions_per_1000 / 1000.0
     u = section.visits_per_resident
-    centres = adjustable[adjustable["tier"].isin(HEALTH_CENTRES)]
+    centres = adjustable[adjustable["tier"].isin(HEALTH_CENTRE_TIERS)]
     per_town = centres.groupby("town_code").size()
     hospitals = facilities[facilities["tier"].isin(HOSPITAL_TIERS)]
     bed_share = (hospitals["beds"] / hospitals["beds"].sum()) if len(hospitals) and \
@@ -150,7 +149,7 @@ def need_table(inputs: ModelInputs) -> pd.DataFrame:  # noqa: PLR0915  (one pass
             fid, tier = str(fid_key), str(facility["tier"])
             states: list[bool] = [False]
             loads: dict[bool, _Load] = {}
-            if tier in HEALTH_CENTRES:
+            if tier in HEALTH_CENTRE_TIERS:
                 town = str(facility["town_code"])
                 served = float(people[town]) / float(per_town.get(town, 1))
                 base = _Load(served, float(g_adm[town]) * a * served,

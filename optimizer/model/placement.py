@@ -43,15 +43,14 @@ from typing import Any
 import pandas as pd
 import pulp
 
+from optimizer.model.families import decision_years
 from optimizer.model.inputs import growth_factors
 from optimizer.model.need import need_table
 from optimizer.model.policy_rows import add_row
 from optimizer.model.problem import AllocationModel
+from optimizer.model.sections import HEALTH_CENTRE_TIERS
 
 __all__ = ["breakpoints", "county_hired", "directions", "equity_rows", "grassroots", "need_rows"]
-
-HEALTH_CENTRES = ("township_health_centre", "community_health_centre")
-
 
 def breakpoints(tolerance: float) -> tuple[float, ...]:
     """β_k of family (8): level-to-need ratios past which each further unit costs more."""
@@ -59,14 +58,11 @@ def breakpoints(tolerance: float) -> tuple[float, ...]:
                          2.0, 2.5, 3.0}))
 
 
-def _decision_years(model: AllocationModel) -> list[int]:
-    return [y for y in model.inputs.years if y != model.inputs.plan.levels_year]
-
 
 def directions(model: AllocationModel) -> None:
     """(2d): the plan's facility directions and sub-centres kept at least at their levels."""
     inputs = model.inputs
-    years = _decision_years(model)
+    years = decision_years(model)
     if not years:
         return
     last = years[-1]
@@ -118,7 +114,7 @@ def grassroots(model: AllocationModel) -> list[str]:
         return []
     tiers = set(section.grassroots_tiers)
     if "sub_centre" in tiers:
-        tiers.update(HEALTH_CENTRES)
+        tiers.update(HEALTH_CENTRE_TIERS)
     facilities = inputs.facilities
     chosen = facilities["role"].eq("adjustable") & facilities["tier"].isin(tiers)
     return [str(f) for f in facilities.index[chosen]]
@@ -133,7 +129,7 @@ def county_hired(model: AllocationModel) -> None:
     d = section.resource
     places = grassroots(model)
     prob = model.problem
-    for year in _decision_years(model):
+    for year in decision_years(model):
         span = year - inputs.previous(year)
         outs = []
         for fid in inputs.recruiters:
@@ -176,7 +172,7 @@ def need_rows(model: AllocationModel) -> None:
     model.need_table = table
     prob = model.problem
     betas = breakpoints(section.tolerance)
-    for (fid, resource, year), part in _groups(table, _decision_years(model)).items():
+    for (fid, resource, year), part in _groups(table, decision_years(model)).items():
         closed = part[~part["as_sub"]]
         opened = part[part["as_sub"]]
         first = (closed if len(closed) else opened).iloc[0]
@@ -256,7 +252,7 @@ def equity_rows(model: AllocationModel) -> None:
             continue
         spread0 = max(before.values()) - min(before.values())
         relative = section.measure == "relative"
-        for year in _decision_years(model):
+        for year in decision_years(model):
             factor = inputs.growth[year]
             level = {t: access(t, lambda f, r=resource, y=year: model.effective(f, r, y), factor)
                      for t in towns}
