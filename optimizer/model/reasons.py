@@ -174,8 +174,11 @@ def _reason(inputs: ModelInputs, row: Any, basis: object,  # noqa: PLR0912  (one
         if direction is not None:
             return "direction", _join(direction, figure)
         if change > 0 and (resource, year) in surplus:
+            equity = inputs.scenario.equity
+            shift = (f", more where fewer {resource} are within reach ([equity])"
+                     if equity is not None and resource in equity.resources else "")
             return "floor", _join("district floors ask for more than the total need; the "
-                                  "surplus is spread in proportion to need", figure)
+                                  f"surplus is spread in proportion to need{shift}", figure)
         if change <= 0 and has_need:
             return _above_need_kept(inputs, row, figure)
         if not has_need:

@@ -363,10 +363,10 @@ def why_here_section(run: RunOutputs) -> str:
         "reason": moved["reason_kind"], "why": moved["reason"],
     })
     warnings = run.summary.get("warnings") or []
-    parts = [paragraph(f"Each facility whose level changes between {first_year} and "
-                       f"{int(plan['year'].max())}, with its need (from the residents it serves "
-                       "and the scenario's norms) and the rule that sets the level "
-                       "(plan.csv: need, served, need_ratio, reason_kind, reason)."),
+    parts = [paragraph(f"Each facility whose level in {int(plan['year'].max())} differs from "
+                       "the data's, with its need (from the residents it serves and the "
+                       "scenario's norms) and the rule that sets the level (plan.csv: need, "
+                       "served, need_ratio, reason_kind, reason)."),
              table(frame, numeric=("from", "to", "need"))]
     if warnings:
         parts.append(paragraph("Far from need: " + "; ".join(map(str, warnings)) + "."))
