@@ -344,29 +344,40 @@ def _percent_gap(value: Any) -> str:
 
 
 def why_here_section(run: RunOutputs) -> str:
-    """Every change of the last plan year with its need and the reason (plan.csv)."""
+    """Every facility whose level ends the plan changed, with its need and the reason.
+
+    A level can move in any period (beds cut by 2027, then kept): the reason shown is that of
+    the period with the largest change, named by its last year.
+    """
     plan = run.plan
     if "reason" not in plan.columns:
         return section("why", "Why here", [paragraph("This run has no reasons (an older "
                                                      "output folder).")])
-    last = plan[plan["year"].eq(plan["year"].max())]
-    first_year = int(plan["year"].min())
-    start = plan[plan["year"].eq(first_year)].set_index(["facility_id", "resource"])["before"]
-    moved = last.assign(start=[int(start.get((f, r), b)) for f, r, b in
-                               zip(last["facility_id"], last["resource"], last["before"],
-                                   strict=True)])
-    moved = moved[moved["after"].ne(moved["start"]) & ~moved["reason_kind"].isin(["fixed"])]
-    frame = pd.DataFrame({
-        "facility": moved["name_zh"], "resource": moved["resource"],
-        "from": moved["start"], "to": moved["after"],
-        "need": moved["need"].map(lambda v: "" if pd.isna(v) else f"{float(v):,.1f}"),
-        "reason": moved["reason_kind"], "why": moved["reason"],
-    })
+    last_year = int(plan["year"].max())
+    decided = plan[~plan["reason_kind"].isin(["data", "fixed"])]
+    rows = []
+    for _, group in decided.groupby(["facility_id", "resource"], sort=True):
+        part = group.sort_values("year").reset_index(drop=True)
+        start, end = int(part["before"].iloc[0]), int(part["after"].iloc[-1])
+        if start == end:
+            continue
+        moves = part["change"].abs().to_numpy()
+        biggest = part.iloc[len(moves) - 1 - int(moves[::-1].argmax())]  # latest on ties
+        final = part.iloc[-1]
+        rows.append({
+            "facility": final["name_zh"], "resource": final["resource"], "from": start,
+            "to": end, "need": "" if pd.isna(final["need"]) else f"{float(final['need']):,.1f}",
+            "reason": biggest["reason_kind"], "period": int(biggest["year"]),
+            "why": biggest["reason"],
+        })
+    frame = pd.DataFrame(rows, columns=["facility", "resource", "from", "to", "need", "reason",
+                                        "period", "why"])
     warnings = run.summary.get("warnings") or []
-    parts = [paragraph(f"Each facility whose level in {int(plan['year'].max())} differs from "
-                       "the data's, with its need (from the residents it serves and the "
-                       "scenario's norms) and the rule that sets the level (plan.csv: need, "
-                       "served, need_ratio, reason_kind, reason)."),
+    parts = [paragraph(f"Each facility whose level in {last_year} differs from the data's, with "
+                       f"its need in {last_year} (from the residents it serves and the "
+                       "scenario's norms) and the rule behind its largest move, in the plan "
+                       "period ending in the year shown (plan.csv: need, served, need_ratio, "
+                       "reason_kind, reason)."),
              table(frame, numeric=("from", "to", "need"))]
     if warnings:
         parts.append(paragraph("Far from need: " + "; ".join(map(str, warnings)) + "."))
