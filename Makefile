@@ -28,7 +28,7 @@ run: $(STAMP) fonts
 	$(BIN)/medalloc coverage scenarios/yongchuan_2025.toml
 
 test: $(STAMP)
-	$(BIN)/ruff check optimizer tests benchmarks data/build.py
+	$(BIN)/ruff check optimizer tests benchmarks scripts data/build.py
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 

@@ -23,11 +23,11 @@ import geopandas as gpd
 import pandas as pd
 from shapely.affinity import translate
 
-from optimizer.dataset import load_dataset
+from optimizer.config.scenario import load_scenario
+from optimizer.dataset.load import load_dataset
 from optimizer.model.build import build_model
 from optimizer.model.inputs import prepare_inputs
 from optimizer.model.stages import optimise
-from optimizer.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "yongchuan_2030.toml"

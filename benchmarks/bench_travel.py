@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from optimizer.network import build_network
-from optimizer.travel import TravelSettings, travel_table
+from optimizer.travel.network import build_network
+from optimizer.travel.table import TravelSettings, travel_table
 
 SIDE_M = 60_000.0
 OFFSET = np.array([470_000.0, 3_270_000.0])

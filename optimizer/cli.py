@@ -20,7 +20,8 @@ from optimizer.cli_errors import EXIT_INTERRUPTED, Failure, classify, debug_mode
 from optimizer.errors import DataError, UsageError
 
 if TYPE_CHECKING:
-    from optimizer.scenario import Scenario
+    from optimizer.config.scenario import Scenario
+    from optimizer.dataset.load import Dataset
 
 __all__ = ["app", "main"]
 
@@ -109,19 +110,20 @@ def with_threads(spec: Scenario, threads: int | None) -> Scenario:
     return spec.model_copy(update={"solver": spec.solver.model_copy(update={"threads": capped})})
 
 
-def finisher(spec: Scenario, report: Callable[..., Any] | None, *, maps: bool,
-             xlsx: bool) -> Callable[[Path], None]:
-    """What the CLI adds to a job's folder while it is still being built: workbook and report."""
+def finisher(report: Callable[..., Any] | None, *, maps: bool,
+             xlsx: bool) -> Callable[[Path, Dataset], None]:
+    """What the CLI adds to a job's folder while it is still being built: workbook and report.
 
-    def finish(folder: Path) -> None:
+    The job passes the dataset it loaded, so the report does not read the data again.
+    """
+
+    def finish(folder: Path, dataset: Dataset) -> None:
         if xlsx:
-            from optimizer.csv_out import write_workbook
+            from optimizer.results.files import write_workbook
 
             write_workbook(folder)
         if report is not None:
-            from optimizer.dataset import load_dataset
-
-            report(folder, load_dataset([spec.data.folder]), maps=maps)
+            report(folder, dataset, maps=maps)
 
     return finish
 
@@ -136,8 +138,8 @@ def validate(
     as_json: JsonOption = False,
 ) -> None:
     """Check input data and print a summary; exit 3 listing every problem when there are any."""
-    from optimizer.dataset import load_dataset
-    from optimizer.summary import summarise
+    from optimizer.dataset.load import load_dataset
+    from optimizer.dataset.summary import summarise
 
     targets = paths or [Path("data")]
     folders = [p for p in targets if p.is_dir()]
@@ -182,14 +184,14 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """Solve an allocation scenario; write plan.csv, towns.csv, indicators.csv, summary.json."""
+    from optimizer.config.scenario import load_scenario
+    from optimizer.jobs.run import run_scenario
     from optimizer.report import write_run_report
-    from optimizer.run_job import run_scenario
-    from optimizer.scenario import load_scenario
 
     def work() -> Any:
         spec = with_threads(load_scenario(scenario), threads)
         target = out or Path("out") / spec.name
-        finish = finisher(spec, write_run_report, maps=not no_maps, xlsx=xlsx)
+        finish = finisher(write_run_report, maps=not no_maps, xlsx=xlsx)
         if as_json:
             return run_scenario(spec, target, finish=finish)
         with err.status("solving...") as status:
@@ -234,7 +236,7 @@ def print_run(data: dict[str, Any], out_dir: Path) -> None:
         say(f"  why: {choice['reason']}")
     indicators = out_dir / "indicators.csv"
     if indicators.is_file():
-        from optimizer.csv_out import read_output_csv
+        from optimizer.results.files import read_output_csv
 
         table = Table("indicator", "year", "target", "achieved", "met", box=None, pad_edge=False)
         for row in read_output_csv(indicators).itertuples(index=False):
@@ -264,14 +266,14 @@ def justify(
     as_json: JsonOption = False,
 ) -> None:
     """Justify sub-centre sites: regret against the optimum, ranking, robustness, pairings."""
-    from optimizer.justify.job import justify as run_justify
+    from optimizer.config.scenario import load_scenario
+    from optimizer.jobs.justify import justify as run_justify
     from optimizer.report import write_justify_report
-    from optimizer.scenario import load_scenario
 
     def work() -> Any:
         spec = with_threads(load_scenario(scenario), threads)
         target = out or Path("out") / spec.name / "justify"
-        finish = finisher(spec, write_justify_report, maps=not no_maps, xlsx=xlsx)
+        finish = finisher(write_justify_report, maps=not no_maps, xlsx=xlsx)
         with err.status("justifying...") as status:
 
             def progress(line: str) -> None:
@@ -313,7 +315,7 @@ def sweep(
     def work() -> Any:
         finish = None
         if xlsx:
-            from optimizer.csv_out import write_workbook
+            from optimizer.results.files import write_workbook
 
             def finish(folder: Path) -> None:
                 write_workbook(folder, ["results.csv"])
@@ -349,30 +351,16 @@ def coverage(
     as_json: JsonOption = False,
 ) -> None:
     """Map coverage gaps: who is outside each travel-time threshold, per village and town."""
-    from optimizer.coverage_job import run_coverage
-    from optimizer.dataset import load_dataset
-    from optimizer.model.inputs import existing_sub_centres
+    from optimizer.config.scenario import load_scenario
+    from optimizer.jobs.coverage import coverage_scenario
     from optimizer.report import write_coverage_report
-    from optimizer.scenario import load_scenario
-    from optimizer.travel import TravelSettings
 
     def work() -> Any:
         spec = load_scenario(scenario)
-        data = load_dataset([spec.data.folder])
-        settings = TravelSettings.from_dict(spec.travel)
         target = out or Path("out") / spec.name / "coverage"
-        access = spec.coverage.access
-        facilities = data.facilities.copy()
-        built = facilities["facility_id"].astype(str).isin(existing_sub_centres(data, spec))
-        facilities.loc[built, "tier"] = "sub_centre"  # the plan's sub-centres, already built
-        return run_coverage(
-            data.towns, data.demand, facilities, settings, spec.coverage.groups,
-            spec.coverage.thresholds, target, roads=data.roads, make_map=not no_maps,
-            resources=tuple(r for r in access.resources if r in data.facilities.columns),
-            step_weights={float(k): v for k, v in access.step_weights.items()},
-            inputs=spec.input_paths,
-            finish=finisher(spec, write_coverage_report, maps=not no_maps, xlsx=xlsx),
-        )
+        return coverage_scenario(
+            spec, target, make_map=not no_maps,
+            finish=finisher(write_coverage_report, maps=not no_maps, xlsx=xlsx))
 
     summary = guarded(work, as_json=as_json)
     if as_json:
@@ -417,7 +405,7 @@ def locate(
     Example: where would 60 central village clinics cover the most people within 15 minutes by
     e-bike?  medalloc locate mclp --tier village_clinic --p 60 --standard 15 --speed-kmh 15
     """
-    from optimizer.locate.cli_support import MODELS, run_locate
+    from optimizer.jobs.locate import MODELS, run_locate
 
     def work() -> dict[str, Any]:
         if model not in MODELS:
@@ -429,7 +417,7 @@ def locate(
                 raise UsageError(f"{model} needs --{name}")
         finish = None
         if xlsx:
-            from optimizer.csv_out import write_workbook
+            from optimizer.results.files import write_workbook
 
             def finish(folder: Path) -> None:
                 write_workbook(folder)

@@ -1,4 +1,4 @@
-"""Tests for optimizer.access: 2SFCA/E2SFCA by hand, supply conservation, Gini, decile ratio."""
+"""Tests for spatial.access: 2SFCA/E2SFCA by hand, supply conservation, Gini, decile ratio."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimizer.access import (
+from optimizer.errors import DataError, ScenarioError
+from optimizer.spatial.access import (
     access_indices,
     decile_ratio,
     inequality,
@@ -15,7 +16,6 @@ from optimizer.access import (
     two_step_fca,
     weighted_gini,
 )
-from optimizer.errors import DataError, ScenarioError
 
 # Two demand points, two facilities:
 #   k1 1000 residents, k2 3000; j1 10 beds, j2 20 beds

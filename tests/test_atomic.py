@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.atomic import MARKER, claim_folder, marker_owner, replace_folder
 from optimizer.errors import UsageError
+from optimizer.results.atomic import MARKER, claim_folder, marker_owner, replace_folder
 
 
 def listing(folder: Path) -> list[str]:

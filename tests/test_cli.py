@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from support.cli import ROOT
 from typer.testing import CliRunner
 
 from optimizer.cli import app

@@ -1,4 +1,4 @@
-"""Tests for optimizer.coverage: nearest per tier group, flags, town shares, gaps, monotonicity."""
+"""Tests for spatial.coverage: nearest per tier group, flags, town shares, gaps, monotonicity."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.points import RURAL, URBAN, make_demand, make_facilities, make_towns, to_wgs84
 
-from optimizer.coverage import (
+from optimizer.errors import MedallocWarning, ScenarioError
+from optimizer.spatial.coverage import (
     DEFAULT_TIER_GROUPS,
     coverage_table,
     gaps,
@@ -20,49 +21,7 @@ from optimizer.coverage import (
     outside_counts,
     town_coverage,
 )
-from optimizer.errors import MedallocWarning, ScenarioError
-from optimizer.travel import TravelSettings, demand_settings, travel_table
-
-OFFSET = np.array([500_000.0, 3_300_000.0])  # EPSG:4544 metres near Yongchuan
-URBAN, RURAL = "500118001", "500118101"
-
-
-def to_wgs84(xy: list[tuple[float, float]] | np.ndarray) -> gpd.GeoSeries:
-    coords = np.asarray(xy, dtype=float).reshape(-1, 2) + OFFSET
-    return gpd.GeoSeries(shapely.points(coords), crs="EPSG:4544").to_crs("EPSG:4326")
-
-
-def make_towns() -> gpd.GeoDataFrame:
-    """T1 urban (x < 3 km), T2 rural (x >= 3 km), as polygons."""
-    boxes = [shapely.box(-3000, -5000, 3000, 5000), shapely.box(3000, -5000, 25000, 5000)]
-    geometry = gpd.GeoSeries(
-        [shapely.affinity.translate(b, *OFFSET) for b in boxes], crs="EPSG:4544"
-    ).to_crs("EPSG:4326")
-    return gpd.GeoDataFrame(
-        {"code": [URBAN, RURAL], "name_zh": ["城区街道", "乡镇"], "name_en": ["Urban", "Rural"],
-         "kind": ["subdistrict", "town"], "pop_2020": [1000, 800]},
-        geometry=geometry,
-    )
-
-
-def make_demand() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {"demand_id": ["d1", "d2", "d3"], "town_code": [URBAN, RURAL, RURAL],
-         "name_zh": ["社区一", "村二", "村三"], "kind": ["community", "village", "village"],
-         "population": [1000.0, 500.0, 300.0]},
-        geometry=to_wgs84([(0, 0), (6000, 0), (20000, 0)]),
-    )
-
-
-def make_facilities() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        {"facility_id": ["vc1", "thc2", "h1"], "name_zh": ["村卫生室", "卫生院", "医院"],
-         "tier": ["village_clinic", "township_health_centre", "secondary_hospital"],
-         "town_code": [URBAN, RURAL, URBAN], "beds": [0, 20, 100], "doctors": [1, 5, 40],
-         "nurses": [0, 6, 50], "gps": [1, 2, 0], "public_health_staff": [0, 1, 2]},
-        geometry=to_wgs84([(0, 1500), (6000, 2000), (0, 3000)]),
-    )
-
+from optimizer.travel.table import TravelSettings, demand_settings, travel_table
 
 THRESHOLDS = {"primary": [15, 30], "referral": 30}
 

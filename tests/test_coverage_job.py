@@ -1,4 +1,4 @@
-"""Tests for optimizer.coverage_job: files and columns, determinism, nothing partial on failure."""
+"""Tests for optimizer.jobs.coverage: files and columns, determinism, nothing partial on failure."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from test_coverage import make_demand, make_facilities, make_towns
+from support.points import make_demand, make_facilities, make_towns
 
-from optimizer import coverage_job
-from optimizer.coverage import DEFAULT_TIER_GROUPS
-from optimizer.coverage_job import run_coverage
 from optimizer.errors import MedallocWarning, ScenarioError
-from optimizer.travel import TravelSettings
+from optimizer.jobs import coverage as coverage_job
+from optimizer.jobs.coverage import run_coverage
+from optimizer.spatial.coverage import DEFAULT_TIER_GROUPS
+from optimizer.travel.table import TravelSettings
 
 THRESHOLDS = {"primary": [15, 30], "referral": 30}
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from test_model_fixtures import write_county
+from support.county import write_county
 from typer.testing import CliRunner
 
 from optimizer.cli import app
-from optimizer.csv_out import WORKBOOK, read_output_csv, write_csv, write_workbook
+from optimizer.results.files import WORKBOOK, read_output_csv, write_csv, write_workbook
 
 BOM = b"\xef\xbb\xbf"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from conftest import edit_csv
+from support.cli import edit_csv
 from typer.testing import CliRunner
 
 from optimizer.cli import app
-from optimizer.dataset import load_dataset
+from optimizer.dataset.load import load_dataset
 from optimizer.errors import EXIT_DATA, DataError
 
 runner = CliRunner()

@@ -8,8 +8,8 @@ import highspy
 import numpy as np
 import pytest
 
-from optimizer.highs_threads import reset_scheduler_for
 from optimizer.locate import p_median
+from optimizer.solvers.highs import reset_scheduler_for
 
 
 def _run(threads: int | None) -> highspy.HighsStatus:

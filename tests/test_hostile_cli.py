@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import assert_clean, invoke
-from test_model_fixtures import write_county
+from support.cli import assert_clean, invoke
+from support.county import write_county
 
-import optimizer.run_job
+import optimizer.jobs.run
 from optimizer.cli import available_cores
 from optimizer.cli_errors import EXIT_INTERNAL
 from optimizer.errors import EXIT_INFEASIBLE, EXIT_SCENARIO, EXIT_USAGE, ScenarioError
@@ -111,7 +111,7 @@ def test_bracketed_section_names_survive_in_messages(county: Path, tmp_path: Pat
     def stopped(*_args: object, **_kwargs: object) -> None:
         raise ScenarioError("set [sub_centres] fixed or candidates; raise [solver] time_limit_s")
 
-    monkeypatch.setattr(optimizer.run_job, "_solve_and_write", stopped)
+    monkeypatch.setattr(optimizer.jobs.run, "solve_scenario", stopped)
     result = invoke("run", county, "--out", tmp_path / "o")
     assert_clean(result, EXIT_SCENARIO, "set [sub_centres] fixed", "raise [solver] time_limit_s")
     assert not (tmp_path / "o").exists()
@@ -122,7 +122,7 @@ def test_a_bug_is_one_sentence_and_exit_1(county: Path, tmp_path: Path,
     def bug(*_args: object, **_kwargs: object) -> None:
         raise TypeError("unsupported format string passed to NoneType.__format__")
 
-    monkeypatch.setattr(optimizer.run_job, "_solve_and_write", bug)
+    monkeypatch.setattr(optimizer.jobs.run, "solve_scenario", bug)
     result = invoke("run", county, "--out", tmp_path / "o", "--json")
     assert_clean(result, EXIT_INTERNAL, "unexpected TypeError", "please report it")
     assert json.loads(result.stdout)["error"]["class"] == "InternalError"

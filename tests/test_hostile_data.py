@@ -16,13 +16,14 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from conftest import ROOT, edit_csv, write_tiny
 from shapely.geometry import Polygon
-from test_model_fixtures import write_county
+from support.cli import ROOT, edit_csv
+from support.county import write_county
+from support.tiny import write_tiny
 from typer.testing import CliRunner
 
 from optimizer.cli import app
-from optimizer.dataset import Dataset, load_dataset
+from optimizer.dataset.load import Dataset, load_dataset
 from optimizer.errors import EXIT_DATA, DataError, MedallocWarning
 
 runner = CliRunner()

@@ -14,16 +14,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, assert_clean, invoke
-from test_model_fixtures import write_county
+from support.cli import ROOT, assert_clean, invoke
+from support.county import write_county
 
-import optimizer.atomic
-import optimizer.justify.job
+import optimizer.jobs.justify
+import optimizer.results.run
 import optimizer.report.writer
-import optimizer.run_job
-from optimizer.atomic import MARKER
+import optimizer.results.atomic
 from optimizer.cli_errors import EXIT_INTERNAL, EXIT_INTERRUPTED
 from optimizer.errors import EXIT_USAGE
+from optimizer.results.atomic import MARKER
 
 # The five-town fixture has no village clinics; coverage says so with a MedallocWarning.
 quiet = pytest.mark.filterwarnings("ignore::optimizer.errors.MedallocWarning")
@@ -133,7 +133,7 @@ def test_an_unwritable_out_is_a_clean_error(county: Path, tmp_path: Path,
     def denied(*_args: object, **_kwargs: object) -> str:
         raise PermissionError(13, "Permission denied", str(tmp_path / "ro"))
 
-    monkeypatch.setattr(optimizer.atomic.tempfile, "mkdtemp", denied)
+    monkeypatch.setattr(optimizer.results.atomic.tempfile, "mkdtemp", denied)
     result = invoke("run", county, "--out", tmp_path / "ro" / "x", "--no-maps")
     assert_clean(result, EXIT_USAGE, "Permission denied", "ro", "--out")
     assert not (tmp_path / "ro" / "x").exists()
@@ -148,7 +148,7 @@ def test_a_file_system_error_while_writing_names_the_path(county: Path, tmp_path
     def disk_full(_frame: object, path: Path, *_args: object) -> Path:
         raise OSError(28, "No space left on device", str(path))
 
-    monkeypatch.setattr(optimizer.run_job, "write_csv", disk_full)
+    monkeypatch.setattr(optimizer.results.run, "write_csv", disk_full)
     result = invoke("run", county, "--out", out, "--no-maps")
     assert_clean(result, EXIT_USAGE, "No space left on device", "plan.csv", "free some disk")
     assert snapshot(out) == before
@@ -197,7 +197,7 @@ def test_interrupt_while_drawing_the_justify_map_writes_nothing(
     def ctrl_c(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(optimizer.justify.job, "draw_map", ctrl_c)
+    monkeypatch.setattr(optimizer.jobs.justify, "draw_map", ctrl_c)
     result = invoke("justify", county, "--sites", "乙镇,丙镇", "--out", tmp_path / "j")
     assert_clean(result, EXIT_INTERRUPTED, "interrupted")
     assert not (tmp_path / "j").exists()

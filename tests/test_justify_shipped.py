@@ -8,13 +8,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from test_justify import NUMBER, allowed_numbers
+from support.justify_county import NUMBER, allowed_numbers
 
+from optimizer.config.scenario import load_scenario
 from optimizer.errors import MedallocWarning
-from optimizer.justify import justify
-from optimizer.justify.plot import cjk_font
+from optimizer.jobs.justify import justify
 from optimizer.justify.sites import resolve_sites
-from optimizer.scenario import load_scenario
+from optimizer.report.fonts import cjk_font
 
 ROOT = Path(__file__).resolve().parents[1]
 

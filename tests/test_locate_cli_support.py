@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from optimizer.errors import DataError
+from optimizer.jobs.locate import run_locate, utm_crs
 from optimizer.locate import mclp
-from optimizer.locate.cli_support import run_locate, utm_crs
 
 DEMAND = """id,x,y,weight
 a,0,0,10

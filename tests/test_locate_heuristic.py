@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from optimizer.locate import SolveStatus, p_median
-from optimizer.locate._solve import LpSession, MipModel, SolverOptions, solve_mip
 from optimizer.locate.costs import prepare_costs
 from optimizer.locate.heuristic import finite_costs, greedy_add, substitute
 from optimizer.locate.median import _build
 from optimizer.locate.truncation import extend, tie_complete
+from optimizer.solvers.mip import LpSession, MipModel, SolverOptions, solve_mip
 
 
 def instance(seed: int, n: int = 30, m: int = 8) -> tuple[np.ndarray, np.ndarray]:

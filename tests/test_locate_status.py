@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from optimizer.errors import SolverError
 from optimizer.locate import SolveStatus, p_median
-from optimizer.locate._solve import MipModel, SolverOptions, _classify, solve_mip
+from optimizer.solvers.mip import MipModel, SolverOptions, _classify, solve_mip
 
 
 def knapsack(n: int = 4) -> MipModel:

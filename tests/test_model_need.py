@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_model_fixtures import write_county
+from support.county import write_county
 
 from optimizer.errors import ScenarioError
-from optimizer.run_job import run_scenario
+from optimizer.jobs.run import run_scenario
 
 NEED = {"H1": 150.0, "T2": 20.0, "T3": 20.0, "T4": 20.0, "T5": 20.0}
 
@@ -208,7 +208,8 @@ def test_a_later_stage_without_solution_keeps_the_earlier_plan(
     """If a later stage still finds nothing, the run keeps the previous stage's plan and says
     so ("feasible", with a note) instead of calling the scenario infeasible."""
     from optimizer.model import stages  # noqa: PLC0415
-    from optimizer.model.solve import SolveResult, SolveStatus  # noqa: PLC0415
+    from optimizer.model.solve import SolveResult  # noqa: PLC0415
+    from optimizer.solvers.status import SolveStatus  # noqa: PLC0415
 
     real = stages.solve_problem
     calls = {"n": 0}

@@ -8,17 +8,18 @@ from pathlib import Path
 import pandas as pd
 import pulp
 import pytest
-from conftest import ROOT
-from test_model_fixtures import write_county
-from test_model_oracle import brute_force
+from support.cli import ROOT
+from support.county import write_county
+from support.oracles import brute_force
 
+from optimizer.config.scenario import load_scenario
+from optimizer.config.sections import SolverSection
+from optimizer.dataset.towns import resolve_town
 from optimizer.errors import ScenarioError
+from optimizer.jobs.run import run_scenario
 from optimizer.model.inputs import growth_factors
-from optimizer.model.sections import SolverSection
-from optimizer.model.solve import SolveStatus, solve_problem
-from optimizer.model.towns import resolve_town
-from optimizer.run_job import run_scenario
-from optimizer.scenario import load_scenario
+from optimizer.model.solve import solve_problem
+from optimizer.solvers.status import SolveStatus
 
 TOWNS = pd.DataFrame({"code": ["500231106", "500118107"], "name_zh": ["高安镇", "松溉镇"],
                       "name_en": ["Gao'an Town", "Songgai Town"]})
@@ -151,9 +152,9 @@ def test_dianjiang_chooses_two_or_three_and_says_why(tmp_path: Path) -> None:
 
 def test_yongchuan_2025_counts_the_sub_centres_built_in_2025(tmp_path: Path) -> None:
     """Annex 2: the three sub-centres were completed in 2025; the baseline counts them."""
-    from optimizer.dataset import load_dataset  # noqa: PLC0415
+    from optimizer.config.scenario import load_scenario  # noqa: PLC0415
+    from optimizer.dataset.load import load_dataset  # noqa: PLC0415
     from optimizer.model.inputs import existing_sub_centres  # noqa: PLC0415
-    from optimizer.scenario import load_scenario  # noqa: PLC0415
 
     path = ROOT / "scenarios" / "yongchuan_2025.toml"
     spec = load_scenario(path)

@@ -1,4 +1,4 @@
-"""Tests for optimizer.network: graph building, snapping and shortest paths on a river fixture."""
+"""Tests for travel.network: graph building, snapping and shortest paths on a river fixture."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from optimizer.errors import DataError
-from optimizer.network import build_network, network_nearest, network_pairs
-from optimizer.travel import TravelSettings, nearest_table, point_xy, travel_table
+from optimizer.travel.network import build_network, network_nearest, network_pairs
+from optimizer.travel.table import TravelSettings, nearest_table, point_xy, travel_table
 
 DATA = Path(__file__).parent / "data"
 X0, Y0 = 500_000.0, 3_300_000.0

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import matplotlib.image as mpimg
 import pytest
-from conftest import write_tiny
-from test_report import make_run
+from support.report_runs import make_run
+from support.tiny import write_tiny
 
-from optimizer.dataset import load_dataset
+from optimizer.dataset.load import load_dataset
 from optimizer.report import write_run_report
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from support.cli import ROOT
 
-from optimizer.run_job import run_scenario
+from optimizer.jobs.run import run_scenario
 
 SCENARIO = ROOT / "scenarios" / "yongchuan_2030.toml"
 HOSPITALS = {"tertiary_hospital", "secondary_hospital", "specialist_hospital"}
@@ -21,10 +21,8 @@ ADJUSTABLE = HOSPITALS | {"township_health_centre", "community_health_centre", "
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("y30") / "run"
-    run_scenario(SCENARIO, folder, timings=False)
-    return folder
+def out(yongchuan_2030_run: Path) -> Path:
+    return yongchuan_2030_run
 
 
 @pytest.fixture(scope="module")

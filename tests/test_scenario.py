@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from support.cli import ROOT
 
+from optimizer.config.scenario import load_scenario
 from optimizer.errors import ScenarioError
-from optimizer.scenario import load_scenario
 
 MINIMAL = 'name = "t"\n[data]\nfolder = "here"\n'
 

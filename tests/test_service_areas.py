@@ -1,4 +1,4 @@
-"""Tests for optimizer.service_areas: circle radii, agreement with coverage, river isochrones."""
+"""Tests for spatial.service_areas: circle radii, agreement with coverage, river isochrones."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
-from test_coverage import OFFSET, make_demand, make_facilities, make_towns, to_wgs84
+from support.points import OFFSET, make_demand, make_facilities, make_towns, to_wgs84
 
-from optimizer.coverage import coverage_table
 from optimizer.errors import ScenarioError
-from optimizer.network import build_network
-from optimizer.service_areas import service_areas, write_layers
-from optimizer.travel import TravelSettings, nearest_table
+from optimizer.spatial.coverage import coverage_table
+from optimizer.spatial.service_areas import service_areas, write_layers
+from optimizer.travel.network import build_network
+from optimizer.travel.table import TravelSettings, nearest_table
 
 DATA = Path(__file__).parent / "data"
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from support.cli import ROOT
 from typer.testing import CliRunner
 
 from optimizer.cli import app
-from optimizer.dataset import load_dataset
-from optimizer.summary import summarise
+from optimizer.dataset.load import load_dataset
+from optimizer.dataset.summary import summarise
 
 REFERENCE = ROOT / "data" / "reference"
 COUNTIES = {

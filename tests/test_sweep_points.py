@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from optimizer.config.scenario import read_scenario_toml
 from optimizer.errors import ScenarioError
-from optimizer.scenario import read_scenario_toml
 from optimizer.sweep import expand_points, load_sweep, point_id, run_sweep
 from optimizer.sweep.points import apply_keys, point_tables
 from optimizer.sweep.spec import MAX_POINTS

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from distributed import LocalCluster
 
-from optimizer.atomic import MARKER
-from optimizer.run_job import run_scenario
+from optimizer.jobs.run import run_scenario
+from optimizer.results.atomic import MARKER
 from optimizer.sweep import SweepProgress, SweepSummary, expand_points, load_sweep, run_sweep
 from optimizer.sweep.table import parquet_available
 

@@ -1,4 +1,4 @@
-"""Tests for optimizer.travel: settings, straight-line tables vs hand numbers and brute force."""
+"""Tests for travel.table: settings, straight-line tables vs hand numbers and brute force."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from optimizer.errors import DataError, ScenarioError
-from optimizer.travel import (
+from optimizer.travel.table import (
     TravelSettings,
     demand_settings,
     facility_settings,

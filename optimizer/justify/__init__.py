@@ -1,5 +1,4 @@
-"""Sub-centre justification: is a chosen set of sub-centres right, and what would do better."""
+"""Justify a sub-centre choice: rank every admissible set, marginal values, robustness, conclusion.
 
-from optimizer.justify.job import JustifySummary, justify
-
-__all__ = ["JustifySummary", "justify"]
+The job that runs it end to end is :mod:`optimizer.jobs.justify`.
+"""

@@ -19,7 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from optimizer.dataset import Dataset
+from optimizer.config.scenario import Scenario
+from optimizer.dataset.load import Dataset
 from optimizer.errors import ScenarioError
 from optimizer.justify.marginal import loo_and_swap_sets, marginal_table
 from optimizer.justify.measures import (
@@ -48,8 +49,7 @@ from optimizer.justify.sites import (
     resolve_sites,
     site_pool,
 )
-from optimizer.scenario import Scenario
-from optimizer.travel import TravelSettings
+from optimizer.travel.table import TravelSettings
 
 __all__ = ["Analysis", "ServiceSpec", "analyse", "service_spec"]
 
@@ -268,7 +268,7 @@ def analyse(scenario: Scenario, dataset: Dataset, sites: Sequence[str] | str | N
     codes = resolve_sites(_chosen_names(scenario, sites), dataset.towns,
                           aliases=dict(section.aliases), where="sites")
     pool = site_pool(scenario, dataset.towns, dataset.facilities, codes)
-    settings = TravelSettings.from_dict(scenario.travel)
+    settings = scenario.travel
     spec = service_spec(scenario, settings)
     data = location_data(dataset, settings, travel_mode=spec.travel_mode,
                          fixed_tiers=spec.tiers, site_ids=pool.facility_ids,

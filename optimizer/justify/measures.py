@@ -27,9 +27,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from optimizer.dataset import Dataset
-from optimizer.network import build_network
-from optimizer.travel import NETWORK, TravelSettings, demand_settings, nearest_table, travel_table
+from optimizer.dataset.load import Dataset
+from optimizer.travel.network import build_network
+from optimizer.travel.table import (
+    NETWORK,
+    TravelSettings,
+    demand_settings,
+    nearest_table,
+    travel_table,
+)
 
 __all__ = ["MEASURES", "SENSES", "LocationData", "location_data", "measure_values",
            "scaled_settings", "set_minutes"]

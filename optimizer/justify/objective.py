@@ -23,13 +23,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from optimizer.dataset import Dataset
+from optimizer.config.scenario import Scenario
+from optimizer.config.sections import SubCentreSection
+from optimizer.dataset.load import Dataset
 from optimizer.model.build import build_model
 from optimizer.model.choice import SetValue, evaluate_sets, k_best_sets, objective_unit
 from optimizer.model.inputs import prepare_inputs
-from optimizer.model.sections import SubCentreSection
 from optimizer.model.stages import main_criterion
-from optimizer.scenario import Scenario
 
 __all__ = ["ObjectiveValues", "choice_scenario", "objective_values"]
 

@@ -1,7 +1,8 @@
 """Write a justification's files into one folder: Markdown, JSON, CSV tables, map.
 
-The job (:mod:`optimizer.justify.job`) hands a temporary folder that it swaps in whole only after
-every file, report and map succeeded (:mod:`optimizer.atomic`). Tables are written with sorted,
+The job (:mod:`optimizer.jobs.justify`) hands a temporary folder that it swaps in whole only after
+every file, report and map succeeded (:mod:`optimizer.results.atomic`). Tables are written with
+sorted,
 fixed float formats so two runs of the same inputs give identical files.
 """
 
@@ -15,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.csv_out import write_csv
 from optimizer.justify.analysis import Analysis
 from optimizer.justify.conclusion import Sentence, fmt
+from optimizer.results.files import write_csv
 
 __all__ = ["TABLES", "markdown", "write_outputs"]
 

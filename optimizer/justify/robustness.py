@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from optimizer.dataset import Dataset
+from optimizer.dataset.load import Dataset
 from optimizer.justify.measures import (
     MEASURES,
     SENSES,
@@ -27,7 +27,7 @@ from optimizer.justify.measures import (
 )
 from optimizer.justify.ranking import compare
 from optimizer.justify.sites import SitePool
-from optimizer.travel import TravelSettings
+from optimizer.travel.table import TravelSettings
 
 __all__ = ["robustness_table"]
 

@@ -23,9 +23,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from optimizer.config.scenario import Scenario
+from optimizer.dataset.towns import resolve_town
 from optimizer.errors import ScenarioError
-from optimizer.model.towns import resolve_town
-from optimizer.scenario import Scenario
 
 __all__ = ["HEALTH_CENTRES", "SitePool", "enumerate_sets", "resolve_sites", "site_pool"]
 

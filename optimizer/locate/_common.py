@@ -11,9 +11,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from optimizer.errors import DataError
-from optimizer.locate._solve import SOLVERS, SolverOptions
 from optimizer.locate.costs import CostData
-from optimizer.locate.result import LocateResult, SolveStatus
+from optimizer.locate.result import LocateResult
+from optimizer.solvers.mip import SOLVERS, SolverOptions
+from optimizer.solvers.status import SolveStatus
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

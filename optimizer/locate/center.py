@@ -29,10 +29,11 @@ import pandas as pd
 
 from optimizer.errors import SolverError
 from optimizer.locate._common import check_count, remaining_time, result, solver_options
-from optimizer.locate._solve import SolverOptions
 from optimizer.locate.costs import LONG_COLUMNS, CostData, CostInput, prepare_costs
 from optimizer.locate.covering import reduce_set_cover, solve_set_cover
-from optimizer.locate.result import LocateResult, SolveStatus
+from optimizer.locate.result import LocateResult
+from optimizer.solvers.mip import SolverOptions
+from optimizer.solvers.status import SolveStatus
 
 __all__ = ["p_center"]
 

@@ -50,10 +50,11 @@ from optimizer.locate._common import (
     result,
     solver_options,
 )
-from optimizer.locate._solve import MipModel, SolverOptions, solve_mip
 from optimizer.locate.costs import LONG_COLUMNS, CostInput, prepare_costs
 from optimizer.locate.reduce import dominated_columns, dominated_rows, merge_rows
-from optimizer.locate.result import LocateResult, SolveStatus
+from optimizer.locate.result import LocateResult
+from optimizer.solvers.mip import MipModel, SolverOptions, solve_mip
+from optimizer.solvers.status import SolveStatus
 
 __all__ = ["lscp", "mclp"]
 

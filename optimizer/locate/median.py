@@ -43,7 +43,7 @@ How the truncation is chosen (all exactness rests on the check above, none on th
 
 What "optimal" means here: costs are floats, so HiGHS runs with ``mip_rel_gap = 0`` and the
 result is reported optimal only when a bound proven by HiGHS (the MIP dual bound, within
-relative 1e-6 via `optimizer.locate._solve`, or an LP bound within relative 1e-9) meets the
+relative 1e-6 via `optimizer.solvers.mip`, or an LP bound within relative 1e-9) meets the
 true cost of the returned sites, re-evaluated on the input costs. Both bounds are HiGHS's
 under its default feasibility tolerances (1e-7); nothing else is assumed.
 """
@@ -61,11 +61,12 @@ import scipy.sparse as sp
 
 from optimizer.errors import SolverError
 from optimizer.locate._common import check_count, remaining_time, result, solver_options
-from optimizer.locate._solve import LpSession, MipModel, SolverOptions, solve_mip
 from optimizer.locate.costs import LONG_COLUMNS, CostData, CostInput, prepare_costs
 from optimizer.locate.heuristic import finite_costs, greedy_add, substitute
-from optimizer.locate.result import LocateResult, SolveStatus
+from optimizer.locate.result import LocateResult
 from optimizer.locate.truncation import extend, tie_complete
+from optimizer.solvers.mip import LpSession, MipModel, SolverOptions, solve_mip
+from optimizer.solvers.status import SolveStatus
 
 __all__ = ["p_median"]
 

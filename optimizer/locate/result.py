@@ -5,33 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import pandas as pd
 
-__all__ = ["LocateResult", "SolveStatus", "relative_gap"]
+from optimizer.solvers.status import SolveStatus
 
-
-class SolveStatus(StrEnum):
-    """What the solver proved, in the project's own words.
-
-    ``OPTIMAL`` only when optimality is proven (gap zero, or below one unit on an integral
-    objective); ``FEASIBLE`` when a solution exists but a time or gap limit stopped the proof;
-    ``INFEASIBLE`` when no solution exists; ``ERROR`` when the solver failed or stopped at a
-    limit without any solution (the kernels raise `SolverError` in that case).
-    """
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    INFEASIBLE = "infeasible"
-    ERROR = "error"
-
-
-def relative_gap(objective: float, bound: float) -> float:
-    """Relative distance between an objective and a bound, ``|obj - bound| / max(|obj|, 1e-9)``."""
-    if not (math.isfinite(objective) and math.isfinite(bound)):
-        return math.inf
-    return abs(objective - bound) / max(abs(objective), 1e-9)
+__all__ = ["LocateResult"]
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ Modelling choices a planner should know
 * Policy figures are continuous (7.5 x P/1000 = 8,835.6 beds); levels are whole, so a cap means
   at most the whole number below it and a floor at least the whole number above it.
 * Coverage is measured at demand-point resolution and weighted by residents; services and
-  capacity use the scenario's travel settings (``optimizer.travel``).
+  capacity use the scenario's travel settings (``optimizer.travel.table``).
 * (7) counts the seconded doctors serving at grassroots in a plan year against a year's recruits
   at the named hospitals (the period's recruits over its length): the same people, counted once
   in the district's totals.

@@ -27,10 +27,10 @@ from typing import Any
 
 import pulp
 
+from optimizer.config.sections import SolverSection
 from optimizer.model.build import build_model
 from optimizer.model.inputs import ModelInputs
 from optimizer.model.problem import AllocationModel
-from optimizer.model.sections import SolverSection
 from optimizer.model.stages import ModelRun, main_criterion, optimise
 
 __all__ = ["SetValue", "evaluate_sets", "explain_choice", "k_best_sets"]

@@ -1,12 +1,12 @@
 """Equity by town of residence: staff and beds within reach per 1000 residents, before and after.
 
-For every plan year, the enhanced 2SFCA of :mod:`optimizer.access` (the scenario's
+For every plan year, the enhanced 2SFCA of :mod:`optimizer.spatial.access` (the scenario's
 ``[coverage.access]`` resources and step weights, the travel mode of the ``access`` purpose) is
 computed with the plan's levels as supply, where a facility's supply is who *serves* there
 (``plan.csv`` ``served``: posts plus doctors seconded in, less those seconded out) and each
 demand point's residents are projected to the year. A town's figure is the population-weighted
 mean of its demand points. The spread across towns (largest less smallest, and the Gini of
-:func:`optimizer.access.weighted_gini`) says whether the plan narrows or widens the gaps.
+:func:`optimizer.spatial.access.weighted_gini`) says whether the plan narrows or widens the gaps.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from optimizer.access import access_column, access_indices, town_access, weighted_gini
-from optimizer.dataset import Dataset
+from optimizer.dataset.load import Dataset
 from optimizer.model.inputs import ModelInputs, growth_factors
 from optimizer.model.reach import access_table
+from optimizer.spatial.access import access_column, access_indices, town_access, weighted_gini
 
 __all__ = ["access_by_town", "equity_summary"]
 

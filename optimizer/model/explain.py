@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from optimizer.config.sections import SolverSection
 from optimizer.errors import SolverError
 from optimizer.model.build import build_model
 from optimizer.model.inputs import ModelInputs
 from optimizer.model.policy_rows import PolicyRow
-from optimizer.model.sections import SolverSection
 from optimizer.model.solve import solve_problem
 
 __all__ = ["conflicts", "explain_infeasible"]

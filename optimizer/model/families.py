@@ -9,8 +9,7 @@ from __future__ import annotations
 import pulp
 
 from optimizer.errors import ScenarioError
-from optimizer.model.policy_rows import add_row
-from optimizer.model.problem import AllocationModel
+from optimizer.model.problem import AllocationModel, add_row
 
 __all__ = ["change_limits", "counts", "decision_years", "policy_rates", "standards"]
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimizer.dataset import Dataset
+from optimizer.config.need_sections import FacilityDirection
+from optimizer.config.scenario import Scenario
+from optimizer.config.sections import HEALTH_CENTRE_TIERS, PlanSection
+from optimizer.dataset.load import Dataset
+from optimizer.dataset.towns import resolve_town, resolve_towns
 from optimizer.errors import ScenarioError
-from optimizer.model.need_sections import FacilityDirection
 from optimizer.model.reach import access_coefficients
-from optimizer.model.sections import HEALTH_CENTRE_TIERS, PlanSection
-from optimizer.model.towns import resolve_town, resolve_towns
-from optimizer.scenario import Scenario
-from optimizer.travel import TravelSettings, demand_settings, travel_table
+from optimizer.travel.table import demand_settings, travel_table
 
 __all__ = ["FIXED", "ModelInputs", "existing_sub_centres", "growth_factors", "prepare_inputs",
            "resolve_facility"]
@@ -375,7 +375,7 @@ def _service_pairs(
     dataset: Dataset, scenario: Scenario, facilities: pd.DataFrame, candidates: tuple[str, ...]
 ) -> tuple[dict[str, set[str]], dict[str, pd.DataFrame], pd.DataFrame]:
     """Per service: demand points covered by fixed sites, and (point, site, kind) pairs."""
-    settings = TravelSettings.from_dict(scenario.travel)
+    settings = scenario.travel
     origin_setting = demand_settings(dataset.demand, dataset.towns)
     sites = dataset.facilities.assign(facility_id=dataset.facilities["facility_id"].astype(str))
     cover_fixed: dict[str, set[str]] = {}

@@ -1,6 +1,6 @@
 r"""Need per facility, resource and year: the workload of the residents it serves times norms.
 
-Workload (``[need]``, :class:`~optimizer.model.need_sections.NeedSection`), for year t with
+Workload (``[need]``, :class:`~optimizer.config.need_sections.NeedSection`), for year t with
 projected town populations P_i(t), admissions a per resident (``admissions_per_1000``/1000),
 grassroots admission share g_i and visit share v_i by the town's setting (urban subdistrict or
 rural town), visits per resident u:
@@ -35,9 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimizer.config.need_sections import NeedNorm, NeedSection
+from optimizer.config.sections import HEALTH_CENTRE_TIERS, HOSPITAL_TIERS
 from optimizer.model.inputs import ModelInputs
-from optimizer.model.need_sections import NeedNorm, NeedSection
-from optimizer.model.sections import HEALTH_CENTRE_TIERS, HOSPITAL_TIERS
 
 __all__ = ["NEED_COLUMNS", "NeedRow", "need_table"]
 

@@ -13,8 +13,7 @@ from typing import Any
 import pulp
 
 from optimizer.errors import ScenarioError
-from optimizer.model.policy_rows import add_row
-from optimizer.model.problem import AllocationModel
+from optimizer.model.problem import AllocationModel, add_row
 
 __all__ = ["SENSES", "UNITS", "budget", "cost", "objective", "unit_of"]
 

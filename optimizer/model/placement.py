@@ -43,12 +43,11 @@ from typing import Any
 import pandas as pd
 import pulp
 
+from optimizer.config.sections import HEALTH_CENTRE_TIERS
 from optimizer.model.families import decision_years
 from optimizer.model.inputs import growth_factors
 from optimizer.model.need import need_table
-from optimizer.model.policy_rows import add_row
-from optimizer.model.problem import AllocationModel
-from optimizer.model.sections import HEALTH_CENTRE_TIERS
+from optimizer.model.problem import AllocationModel, add_row
 
 __all__ = ["breakpoints", "county_hired", "directions", "equity_rows", "grassroots", "need_rows"]
 

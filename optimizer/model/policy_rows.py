@@ -1,23 +1,16 @@
 """Policy rows: constraints a planner set (caps, floors, standards, counts, budget), kept by name.
 
-Every policy constraint goes through :func:`add_row`, which records what it means in words, so
-that indicators and the infeasibility explanation can speak in policy terms, and which, in
-elastic mode, gives the row a penalised slack (``slack_<row name>``) instead of enforcing it.
+Every policy constraint goes through :func:`optimizer.model.problem.add_row`, which records what
+it means in words, so that indicators and the infeasibility explanation can speak in policy
+terms, and which, in elastic mode, gives the row a penalised slack (``slack_<row name>``)
+instead of enforcing it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-import pulp
-
-if TYPE_CHECKING:
-    from optimizer.model.problem import AllocationModel
-
-__all__ = ["PolicyRow", "add_row"]
-
-_SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
+__all__ = ["PolicyRow"]
 
 
 @dataclass(frozen=True)
@@ -70,42 +63,3 @@ class PolicyRow:
     slacks: tuple[str, ...]
     weight: float
     kind: str = "binding"
-
-
-def add_row(
-    model: AllocationModel, expr: Any, sense: str, rhs: float, *, name: str, family: int,
-    year: int | None, text: str, unit: str, resource: str = "", weight: float = 1.0,
-    kind: str = "binding",
-) -> None:
-    """Add ``expr <sense> rhs`` to the model as a named policy row (elastic: with slack).
-
-    An ``expected`` row gets a shortfall variable instead, weighted by 1/|rhs| in the
-    ``targets`` objective so that every expected target counts by its relative shortfall.
-    """
-    expression = pulp.LpAffineExpression(expr) if not isinstance(
-        expr, pulp.LpAffineExpression) else expr
-    slacks: list[pulp.LpVariable] = []
-    lhs = expression
-    if kind == "expected" and sense in ("<=", ">="):
-        short = model.problem.add_variable(f"short_{name}", 0)
-        lhs = lhs + short if sense == ">=" else lhs - short
-        model.target_slack[name] = (short, 1.0 / max(1.0, abs(float(rhs))))
-    elif model.elastic:
-        if sense in ("<=", "=="):
-            slacks.append(model.problem.add_variable(f"slack_{name}", 0))
-            lhs = lhs - slacks[-1]
-        if sense in (">=", "=="):
-            slacks.append(model.problem.add_variable(f"slack_{name}_up", 0))
-            lhs = lhs + slacks[-1]
-        if sense == ">=":
-            slacks.reverse()
-        for slack in slacks:
-            model.slack[slack.name] = slack
-    model.problem += pulp.LpConstraint(lhs, _SENSES[sense], name, rhs)
-    model.rows.append(PolicyRow(
-        name=name, family=family, year=year, text=text, unit=unit, resource=resource,
-        sense=sense, rhs=float(rhs),
-        terms=tuple((v.name, float(c)) for v, c in expression.items()),
-        constant=float(expression.constant), slacks=tuple(s.name for s in slacks),
-        weight=weight, kind=kind,
-    ))

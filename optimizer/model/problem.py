@@ -11,7 +11,7 @@ import pulp
 from optimizer.model.inputs import ModelInputs
 from optimizer.model.policy_rows import PolicyRow
 
-__all__ = ["AllocationModel", "Key"]
+__all__ = ["AllocationModel", "Key", "add_row"]
 
 Key = tuple[Any, ...]
 
@@ -90,3 +90,45 @@ class AllocationModel:
         """Σ_j L(j,r,t) over ``facilities`` (all by default)."""
         ids = self.inputs.facilities.index if facilities is None else facilities
         return pulp.lpSum(self.L(fid, resource, year) for fid in ids)
+
+
+_SENSES = {"<=": pulp.LpConstraintLE, ">=": pulp.LpConstraintGE, "==": pulp.LpConstraintEQ}
+
+
+def add_row(
+    model: AllocationModel, expr: Any, sense: str, rhs: float, *, name: str, family: int,
+    year: int | None, text: str, unit: str, resource: str = "", weight: float = 1.0,
+    kind: str = "binding",
+) -> None:
+    """Add ``expr <sense> rhs`` to the model as a named policy row (elastic: with slack).
+
+    An ``expected`` row gets a shortfall variable instead, weighted by 1/|rhs| in the
+    ``targets`` objective so that every expected target counts by its relative shortfall.
+    """
+    expression = pulp.LpAffineExpression(expr) if not isinstance(
+        expr, pulp.LpAffineExpression) else expr
+    slacks: list[pulp.LpVariable] = []
+    lhs = expression
+    if kind == "expected" and sense in ("<=", ">="):
+        short = model.problem.add_variable(f"short_{name}", 0)
+        lhs = lhs + short if sense == ">=" else lhs - short
+        model.target_slack[name] = (short, 1.0 / max(1.0, abs(float(rhs))))
+    elif model.elastic:
+        if sense in ("<=", "=="):
+            slacks.append(model.problem.add_variable(f"slack_{name}", 0))
+            lhs = lhs - slacks[-1]
+        if sense in (">=", "=="):
+            slacks.append(model.problem.add_variable(f"slack_{name}_up", 0))
+            lhs = lhs + slacks[-1]
+        if sense == ">=":
+            slacks.reverse()
+        for slack in slacks:
+            model.slack[slack.name] = slack
+    model.problem += pulp.LpConstraint(lhs, _SENSES[sense], name, rhs)
+    model.rows.append(PolicyRow(
+        name=name, family=family, year=year, text=text, unit=unit, resource=resource,
+        sense=sense, rhs=float(rhs),
+        terms=tuple((v.name, float(c)) for v, c in expression.items()),
+        constant=float(expression.constant), slacks=tuple(s.name for s in slacks),
+        weight=weight, kind=kind,
+    ))

@@ -1,6 +1,6 @@
 r"""Who reaches which facility for access (2SFCA): the travel table and each town's coefficients.
 
-Enhanced 2SFCA (:mod:`optimizer.access`) with supply S_j: A_k = Σ_j w_kj·S_j/D_j with
+Enhanced 2SFCA (:mod:`optimizer.spatial.access`) with supply S_j: A_k = Σ_j w_kj·S_j/D_j with
 D_j = Σ_k w_kj·p_k; a town's figure is Σ_{k∈i} p_k·A_k / P_i. Both are linear in the supply, so
 a town's access is Σ_j c_ij·S_j with c_ij = Σ_{k∈i} (p_k/P_i)·w_kj/D_j. Populations that grow
 by one factor g scale every D_j by g, so in year t the coefficients are c_ij/g(t).
@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.access import step_weight
-from optimizer.dataset import Dataset
-from optimizer.scenario import Scenario
-from optimizer.travel import TravelSettings, demand_settings, travel_table
+from optimizer.config.scenario import Scenario
+from optimizer.dataset.load import Dataset
+from optimizer.spatial.access import step_weight
+from optimizer.travel.table import demand_settings, travel_table
 
 __all__ = ["access_coefficients", "access_table"]
 
@@ -22,7 +22,7 @@ __all__ = ["access_coefficients", "access_table"]
 def access_table(dataset: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, dict[float, float]]:
     """The long travel table for the ``access`` purpose, and the step weights it uses."""
     steps = {float(k): v for k, v in scenario.coverage.access.step_weights.items()}
-    settings = TravelSettings.from_dict(scenario.travel)
+    settings = scenario.travel
     demand = dataset.demand.assign(demand_id=dataset.demand["demand_id"].astype(str))
     sites = dataset.facilities.assign(facility_id=dataset.facilities["facility_id"].astype(str))
     table = travel_table(demand, sites, settings=settings,

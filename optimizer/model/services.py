@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pulp
 
-from optimizer.model.policy_rows import add_row
-from optimizer.model.problem import AllocationModel
+from optimizer.model.problem import AllocationModel, add_row
 
 __all__ = ["capacity", "coverage"]
 

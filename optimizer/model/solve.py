@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 
 import pulp
 
-from optimizer.cbc import solve_logged
+from optimizer.config.sections import SolverSection
 from optimizer.errors import SolverError
-from optimizer.highs_threads import reset_scheduler_for
-from optimizer.locate.result import SolveStatus, relative_gap
-from optimizer.model.sections import SolverSection
+from optimizer.solvers.cbc import solve_logged
+from optimizer.solvers.highs import reset_scheduler_for
+from optimizer.solvers.status import SolveStatus, classify
 
-__all__ = ["PROVEN_GAP", "SolveResult", "SolveStatus", "solve_problem"]
+__all__ = ["SolveResult", "solve_problem"]
 
-PROVEN_GAP = 1e-6
 _NUMBER = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 
 
@@ -87,10 +86,8 @@ def solve_problem(problem: pulp.LpProblem, options: SolverSection,
 
 
 def _classify(objective: float, bound: float, proven: bool) -> tuple[SolveStatus, float, float]:
-    gap = relative_gap(objective, bound)
-    if proven and (gap <= PROVEN_GAP or abs(objective - bound) <= PROVEN_GAP):
-        return SolveStatus.OPTIMAL, objective, 0.0
-    return SolveStatus.FEASIBLE, bound, gap
+    status, gap = classify(objective, bound, proven)
+    return status, (objective if status is SolveStatus.OPTIMAL else bound), gap
 
 
 def _values(problem: pulp.LpProblem) -> dict[str, float]:

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 
 import pulp
 
+from optimizer.config.sections import SolverSection
 from optimizer.model.objectives import objective
 from optimizer.model.problem import AllocationModel
 from optimizer.model.results import value_of
-from optimizer.model.sections import SolverSection
-from optimizer.model.solve import SolveResult, SolveStatus, solve_problem
+from optimizer.model.solve import SolveResult, solve_problem
+from optimizer.solvers.status import SolveStatus
 
 __all__ = ["ModelRun", "StageResult", "main_criterion", "optimise", "stage_gap", "stage_order"]
 

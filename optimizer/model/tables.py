@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optimizer.config.sections import RatioRule
+from optimizer.dataset.summary import DEFAULT_BASE, RATE_BASE
 from optimizer.model.inputs import ModelInputs
 from optimizer.model.results import Solution
-from optimizer.model.sections import RatioRule
-from optimizer.summary import DEFAULT_BASE, RATE_BASE
 
 __all__ = ["INDICATOR_COLUMNS", "county_hired_table", "indicators_table", "per_base",
            "plan_cost", "plan_table", "towns_table"]

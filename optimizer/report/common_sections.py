@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.dataset import Dataset
+from optimizer.dataset.load import Dataset
 from optimizer.report.html import bullets, esc, paragraph, section, table
 from optimizer.report.provenance import map_note, provenance_lines
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from optimizer.csv_out import read_output_csv
 from optimizer.errors import DataError, Problem
+from optimizer.results.files import read_output_csv
 
 __all__ = [
     "CoverageOutputs",
@@ -38,7 +37,6 @@ _ID_COLUMNS = {
     "nearest_primary_facility_id": str, "nearest_referral_facility_id": str,
     "nearest_village_facility_id": str,
 }
-_TARGET = re.compile(r"^(?P<resource>\w+) per (?P<base>\d+) \((?P<sense>cap|floor)\)$")
 
 
 @dataclass(frozen=True)
@@ -158,17 +156,23 @@ def read_justify_outputs(folder: Path) -> JustifyOutputs:
 
 
 def resource_targets(indicators: pd.DataFrame) -> list[Target]:
-    """District per-capita targets (``beds per 1000 (cap)``...) in file order."""
+    """District per-capita targets (beds per 1000 cap, doctors per 1000 floor...) in file order.
+
+    Read from the structured columns of ``indicators.csv`` (``resource``, ``per``, ``sense``):
+    a district target is a row with a resource, a whole-number ``per`` and a ``<=`` (cap) or
+    ``>=`` (floor) sense. Rows per town, per facility or per recruit have other ``per`` values.
+    """
     found: list[Target] = []
+    senses = {"<=": "cap", ">=": "floor"}
     for row in indicators.itertuples(index=False):
-        match = _TARGET.match(str(row.indicator))
+        resource, per, sense = (str(getattr(row, c)).strip() for c in ("resource", "per", "sense"))
         year, target = float(str(row.year)), float(str(row.target))
-        if match is None or math.isnan(year) or math.isnan(target):
+        if (not resource or resource == "nan" or not per.isdigit() or sense not in senses
+                or math.isnan(year) or math.isnan(target)):
             continue
         found.append(Target(
-            resource=match["resource"], base=int(match["base"]), sense=match["sense"],
-            year=int(year), target=target, achieved=float(str(row.achieved)),
-            met=bool(row.met),
+            resource=resource, base=int(per), sense=senses[sense], year=int(year),
+            target=target, achieved=float(str(row.achieved)), met=bool(row.met),
         ))
     return found
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from optimizer.dataset import Dataset
+from optimizer.dataset.load import Dataset
 
 __all__ = ["ProvenanceLine", "map_note", "provenance_lines"]
 

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from optimizer.dataset import Dataset
+from optimizer.dataset.load import Dataset
 from optimizer.report.cartography import (
     TIER_STYLE,
     add_north_arrow,

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from optimizer.dataset import Dataset
+from optimizer.dataset.load import Dataset
 from optimizer.report.cartography import projected_crs
 from optimizer.report.common_sections import interactive_section, provenance_section
 from optimizer.report.coverage_sections import gaps_section, outside_section
@@ -76,7 +76,7 @@ def write_run_report(out_dir: Path | str, dataset: Dataset, *, maps: bool = True
         The run's output folder; ``report.html`` (and with ``maps`` ``map.html`` and PNGs) are
         added to it.
     dataset : Dataset
-        The run's input layers (``optimizer.dataset.load_dataset``).
+        The run's input layers (``optimizer.dataset.load.load_dataset``).
     maps : bool
         Draw the static and interactive maps (``--no-maps`` turns them off).
 

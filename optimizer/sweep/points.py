@@ -6,8 +6,8 @@ and on every machine, whatever the order of the sweep file; results are stored u
 an interrupted sweep resumes by skipping ids already done.
 
 Each point's scenario is the base scenario's raw table with the dotted keys set (missing tables
-on the way are created), validated with :func:`optimizer.scenario.scenario_from_dict` and the
-travel settings with :meth:`optimizer.travel.TravelSettings.from_dict`, all before any solve.
+on the way are created), validated with :func:`optimizer.config.scenario.scenario_from_dict` and the
+travel settings with :meth:`optimizer.travel.table.TravelSettings.from_dict`, all before any solve.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.config.scenario import scenario_from_dict
 from optimizer.errors import DataError, ScenarioError
-from optimizer.scenario import scenario_from_dict
 from optimizer.sweep.spec import MAX_POINTS, ParameterRange, SweepSpec
-from optimizer.travel import TravelSettings
 
 __all__ = [
     "Point",
@@ -183,8 +182,7 @@ def apply_keys(raw: Mapping[str, Any],
 
 
 def _check(raw: dict[str, Any], base: Path) -> None:
-    scenario = scenario_from_dict(raw, base)
-    TravelSettings.from_dict(scenario.travel)
+    scenario = scenario_from_dict(raw, base)  # validates [travel] too
     if not scenario.data.folder.is_dir():
         raise DataError(f"{base}: data folder {scenario.data.folder} not found; fix [data] folder")
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from optimizer.atomic import claim_folder
-from optimizer.scenario import read_scenario_toml
+from optimizer.config.scenario import read_scenario_toml
+from optimizer.results.atomic import claim_folder
 from optimizer.sweep.analysis import summarise
 from optimizer.sweep.cluster import run_tasks
 from optimizer.sweep.points import Point, expand_points, point_tables

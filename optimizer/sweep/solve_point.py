@@ -5,21 +5,25 @@ point's raw scenario table, the base scenario's path for relative data paths, an
 the run if asked), never a solver object, and returns a record. A point that fails in a way the
 package knows (infeasible, solver stopped without a solution, bad data or scenario) or does not
 know (any other exception) gives a record with that status and the reason, so one point never
-stops the sweep.
+stops the sweep. Each worker loads a data folder once and reuses it for its points
+(`worker_dataset`); a point writes files only when kept.
 """
 
 from __future__ import annotations
 
-import tempfile
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from optimizer.config.scenario import scenario_from_dict
+from optimizer.dataset.load import Dataset, load_dataset
 from optimizer.errors import DataError, InfeasibleError, ScenarioError, SolverError
-from optimizer.run_job import RunSummary, run_scenario
-from optimizer.scenario import scenario_from_dict
+from optimizer.jobs.run import solve_scenario
+from optimizer.results.atomic import replace_folder
+from optimizer.results.run import SummaryDoc, run_summary, write_run
 
 __all__ = ["FAILED", "SOLVED", "PointTask", "solve_point"]
 
@@ -61,16 +65,37 @@ def _service(label: str) -> str:
     return label.split(" (", 1)[0]
 
 
-def _solved(summary: RunSummary) -> dict[str, Any]:
-    data = summary.data
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of the files in a data folder (the cache key)."""
+    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                        for p in folder.iterdir() if p.is_file()))
+
+
+@lru_cache(maxsize=4)
+def _cached_dataset(folder: str, stamp: tuple[tuple[str, int, int], ...]) -> Dataset:
+    del stamp  # part of the key only: a changed file loads the folder again
+    return load_dataset([Path(folder)])
+
+
+def worker_dataset(folder: Path) -> Dataset:
+    """The dataset of ``folder``, loaded once per worker process and reused by its points.
+
+    Each call gets copies of the layers, so no point can change what the next one reads.
+    """
+    data = _cached_dataset(str(folder.resolve()), _stamp(folder))
+    return replace(data, towns=data.towns.copy(), facilities=data.facilities.copy(),
+                   demand=data.demand.copy())
+
+
+def _solved(status: str, data: SummaryDoc) -> dict[str, Any]:
     subs = sorted(data.get("sub_centres", []), key=lambda s: str(s["facility_id"]))
     gap = data.get("gap")
     reason = ""
-    if str(summary.status) == "feasible":
+    if status == "feasible":
         reason = (f"a time or gap limit stopped the proof; relative gap {gap:.4%}"
                   if gap is not None else "a time or gap limit stopped the proof")
     return {
-        "status": str(summary.status),
+        "status": status,
         "reason": reason,
         "objective_name": data["objective"]["name"],
         "objective": data["objective"]["value"],
@@ -109,11 +134,13 @@ def solve_point(task: PointTask) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         scenario = scenario_from_dict(task.raw, task.base)
+        solved = solve_scenario(scenario, worker_dataset(scenario.data.folder))
         if task.keep_dir is not None:
-            result = _solved(run_scenario(scenario, task.keep_dir, timings=False))
+            with replace_folder(Path(task.keep_dir), "run", inputs=scenario.input_paths) as tmp:
+                summary = write_run(solved, tmp, timings=False)
         else:
-            with tempfile.TemporaryDirectory(prefix="medalloc-point-") as tmp:
-                result = _solved(run_scenario(scenario, Path(tmp) / "run", timings=False))
+            summary = run_summary(solved, timings=False)
+        result = _solved(str(solved.status), summary)
     except InfeasibleError as err:
         result = _failed("infeasible", str(err))
     except SolverError as err:

@@ -37,9 +37,9 @@ from pydantic import (
     model_validator,
 )
 
+from optimizer.config.key_errors import describe_key_error
+from optimizer.config.scenario import read_scenario_toml
 from optimizer.errors import ScenarioError
-from optimizer.key_errors import describe_key_error
-from optimizer.scenario import read_scenario_toml
 
 __all__ = ["MAX_POINTS", "ParameterRange", "SweepSpec", "load_sweep"]
 

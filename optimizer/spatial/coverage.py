@@ -2,7 +2,7 @@
 
 A demand point is covered by a tier group at threshold T when its nearest facility of that group
 is at most T minutes away (``minutes <= T``), by the group's travel mode (see
-:class:`optimizer.travel.TravelSettings.travel_modes`). The nearest facility is found with no
+:class:`optimizer.travel.table.TravelSettings.travel_modes`). The nearest facility is found with no
 time cap, so the gap list can say how far an uncovered village really is.
 """
 
@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import DataError, MedallocWarning, Problem, ScenarioError
-from optimizer.travel import TravelSettings, demand_settings, nearest_table
+from optimizer.travel.table import TravelSettings, demand_settings, nearest_table
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from optimizer.network import RoadNetwork
+    from optimizer.travel.network import RoadNetwork
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

@@ -7,8 +7,8 @@ import numpy as np
 import shapely
 from shapely.validation import explain_validity
 
+from optimizer.dataset.schema import Layer
 from optimizer.errors import Problem
-from optimizer.schema import Layer
 
 __all__ = ["check_geometry", "lonlat_usable", "repair_polygons"]
 

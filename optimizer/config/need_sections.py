@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from optimizer.schema import TIERS
+from optimizer.dataset.schema import TIERS
 
 __all__ = ["EquitySection", "FacilityDirection", "NeedNorm", "NeedSection"]
 

@@ -34,7 +34,7 @@ from optimizer.errors import DataError, MedallocWarning, Problem, ScenarioError
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from optimizer.travel import TravelSettings
+    from optimizer.config.travel import TravelSettings
 
 __all__ = [
     "RoadNetwork",

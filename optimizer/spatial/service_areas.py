@@ -6,7 +6,8 @@
   travel table counts as covered.
 * Network mode: the union, over the road nodes the facility reaches within ``T``, of discs of
   radius ``remaining minutes * snap_walk_kmh`` clipped to the node's Voronoi cell. A point snaps
-  to its nearest node (:mod:`optimizer.network`), i.e. to the node whose Voronoi cell holds it,
+  to its nearest node (:mod:`optimizer.travel.network`), i.e. to the node whose Voronoi cell
+  holds it,
   and is covered when the walk to that node plus the drive fits in ``T``; so the polygon is
   exactly the covered ground of the travel model, and a walking disc never jumps a river to
   ground whose nearest road is on the other bank. No hull heuristics are involved.
@@ -27,8 +28,8 @@ from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from optimizer.errors import ScenarioError
-from optimizer.network import RoadNetwork, directed_edges
-from optimizer.travel import NETWORK, TravelSettings, facility_settings, point_xy
+from optimizer.travel.network import RoadNetwork, directed_edges
+from optimizer.travel.table import NETWORK, TravelSettings, facility_settings, point_xy
 
 __all__ = ["isochrones", "service_areas", "write_layers"]
 

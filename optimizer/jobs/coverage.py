@@ -2,7 +2,7 @@
 
 Files written to ``out_dir`` (built in a temporary sibling folder, with whatever ``finish`` adds
 such as the report and maps, then renamed into place, so an existing medalloc folder is replaced
-whole or not at all; :mod:`optimizer.atomic`):
+whole or not at all; :mod:`optimizer.results.atomic`):
 
 * ``coverage.csv``: per demand point, nearest facility and minutes per tier group and the
   ``covered_<group>_<threshold>`` flags.
@@ -27,14 +27,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from optimizer.access import (
+from optimizer.config.scenario import Scenario, load_scenario
+from optimizer.dataset.load import Dataset, load_dataset
+from optimizer.errors import ScenarioError
+from optimizer.model.inputs import existing_sub_centres
+from optimizer.results.atomic import replace_folder
+from optimizer.results.files import write_csv
+from optimizer.spatial.access import (
     DEFAULT_STEP_WEIGHTS,
     access_indices,
     inequality,
     town_access,
 )
-from optimizer.atomic import replace_folder
-from optimizer.coverage import (
+from optimizer.spatial.coverage import (
     ThresholdsArg,
     coverage_table,
     flag_column,
@@ -44,16 +49,14 @@ from optimizer.coverage import (
     threshold_label,
     town_coverage,
 )
-from optimizer.csv_out import write_csv
-from optimizer.errors import ScenarioError
-from optimizer.network import build_network
-from optimizer.service_areas import service_areas, write_layers
-from optimizer.travel import NETWORK, TravelSettings, demand_settings, travel_table
+from optimizer.spatial.service_areas import service_areas, write_layers
+from optimizer.travel.network import build_network
+from optimizer.travel.table import NETWORK, TravelSettings, demand_settings, travel_table
 
 if TYPE_CHECKING:
-    from optimizer.network import RoadNetwork
+    from optimizer.travel.network import RoadNetwork
 
-__all__ = ["CoverageSummary", "OutsideCount", "run_coverage"]
+__all__ = ["CoverageSummary", "OutsideCount", "coverage_scenario", "run_coverage"]
 
 FLOAT_FORMAT = "%.3f"
 
@@ -174,7 +177,7 @@ def run_coverage(
     settings : TravelSettings
         Travel settings (mode, CRS, speeds, travel mode per purpose).
     tier_groups : Mapping[str, Iterable[str]]
-        Group name -> tiers, e.g. :data:`optimizer.coverage.DEFAULT_TIER_GROUPS`.
+        Group name -> tiers, e.g. :data:`optimizer.spatial.coverage.DEFAULT_TIER_GROUPS`.
     thresholds : Mapping[str, float | Sequence[float]]
         Group name -> minutes, e.g. ``{"primary": [15, 30], "referral": 30}``.
     out_dir : Path
@@ -210,6 +213,39 @@ def run_coverage(
         if finish is not None:
             finish(tmp)
     return summary
+
+
+def coverage_scenario(
+    scenario: Scenario | Path | str,
+    out_dir: Path | str,
+    *,
+    make_map: bool = True,
+    finish: Callable[[Path, Dataset], None] | None = None,
+) -> CoverageSummary:
+    """Load a scenario and its data, then map coverage as the scenario describes it.
+
+    The plan's sub-centres that already exist (``[sub_centres] built``) count as sub-centres;
+    travel, tier groups, thresholds and the access resources and steps come from the scenario.
+    ``finish`` is called with the folder being built and the loaded dataset.
+    """
+    spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    data = load_dataset([spec.data.folder])
+    facilities = data.facilities.copy()
+    built = facilities["facility_id"].astype(str).isin(existing_sub_centres(data, spec))
+    facilities.loc[built, "tier"] = "sub_centre"  # the plan's sub-centres, already built
+    access = spec.coverage.access
+
+    def done(folder: Path) -> None:
+        if finish is not None:
+            finish(folder, data)
+
+    return run_coverage(
+        data.towns, data.demand, facilities, spec.travel, spec.coverage.groups,
+        spec.coverage.thresholds, Path(out_dir), roads=data.roads, make_map=make_map,
+        resources=tuple(r for r in access.resources if r in data.facilities.columns),
+        step_weights={float(k): v for k, v in access.step_weights.items()},
+        inputs=spec.input_paths, finish=done,
+    )
 
 
 def _compute_and_write(

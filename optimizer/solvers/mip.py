@@ -20,17 +20,16 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from optimizer.cbc import solve_logged
 from optimizer.errors import SolverError
-from optimizer.highs_threads import reset_scheduler_for, silent_highs
-from optimizer.locate.result import SolveStatus, relative_gap
+from optimizer.solvers.cbc import solve_logged
+from optimizer.solvers.highs import reset_scheduler_for, silent_highs
+from optimizer.solvers.status import SolveStatus, classify
 
 __all__ = ["SOLVERS", "LpSession", "MipModel", "MipOutcome", "SolverOptions", "solve_mip"]
 
 SOLVERS = ("highs", "cbc")
 FloatArray = npt.NDArray[np.float64]
 # A relative gap this small is float noise in the solver's own bound, not an open question.
-_PROVEN_REL_GAP = 1e-6
 
 
 @dataclass(frozen=True)
@@ -163,16 +162,7 @@ def _classify(
     model: MipModel, objective: float, bound: float, solver_says_optimal: bool
 ) -> tuple[SolveStatus, float]:
     """Map an incumbent and a bound to OPTIMAL or FEASIBLE, with the relative gap."""
-    if not math.isfinite(bound):
-        return SolveStatus.FEASIBLE, math.inf
-    gap = relative_gap(objective, bound)
-    proven = gap <= _PROVEN_REL_GAP or (
-        model.integral_objective and abs(objective - bound) < 1.0 - 1e-6
-    )
-    if proven and solver_says_optimal:
-        return SolveStatus.OPTIMAL, 0.0
-    return SolveStatus.FEASIBLE, gap
-
+    return classify(objective, bound, solver_says_optimal, integral=model.integral_objective)
 
 
 def _new_highs(highspy: Any, options: SolverOptions) -> Any:

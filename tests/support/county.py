@@ -1,4 +1,4 @@
-"""A small hand-made county for the model tests: five towns in a row, four rural health centres."""
+"""A small county for the allocation model: towns, facilities, demand and a scenario."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ TOWNS = [
     ("500000004", "丁镇", "Ding Town", "town", 10000),
     ("500000005", "戊镇", "Wu Town", "town", 10000),
 ]
+
+
 # Health-centre beds 30/90/60/95: upgrading to 100 beds needs 70/10/40/5 more.
 FACILITIES = """facility_id,name_zh,tier,town_code,lon,lat,beds,doctors,nurses
 H1,区人民医院,secondary_hospital,500000001,105.05,29.35,100,40,60
@@ -23,6 +25,8 @@ T3,丙镇卫生院,township_health_centre,500000003,105.25,29.33,90,20,20
 T4,丁镇卫生院,township_health_centre,500000004,105.35,29.37,60,15,15
 T5,戊镇卫生院,township_health_centre,500000005,105.45,29.35,95,20,20
 """
+
+
 # Demand points at uneven positions and sizes so that the sets of sites differ in coverage.
 DEMAND = [
     ("D01", "500000001", 10000, 105.05, 29.35),
@@ -31,6 +35,7 @@ DEMAND = [
     ("D06", "500000004", 2500, 105.32, 29.39), ("D07", "500000004", 7500, 105.38, 29.32),
     ("D08", "500000005", 5000, 105.42, 29.38), ("D09", "500000005", 5000, 105.48, 29.31),
 ]
+
 
 SCENARIO = """
 name = "oracle"

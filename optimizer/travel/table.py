@@ -7,7 +7,7 @@ Two ways to get from a demand point (or a facility) to a facility:
   when its town's ``kind`` is ``subdistrict``, rural otherwise). Pairs are found with a KD-tree
   radius query (radius = ``max_minutes * fastest speed / detour_factor``) and then filtered with
   each origin's own speed, so no Python loop ever runs over pairs.
-* ``network``: shortest paths on user-supplied road lines (see :mod:`optimizer.network`).
+* ``network``: shortest paths on user-supplied road lines (see :mod:`optimizer.travel.network`).
 
 ``distance_m`` is always the distance *travelled*: the detoured straight line in straight-line
 mode, walk-to-road plus road length in network mode, so ``minutes`` and ``distance_m`` agree on
@@ -31,18 +31,23 @@ accessibility by motorised transport. Groups not named there use ``default_trave
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyproj
 from scipy.spatial import cKDTree
 
+from optimizer.config.travel import (
+    NETWORK,
+    SETTINGS,
+    STRAIGHT_LINE,
+    TRAVEL_MODES,
+    URBAN_KINDS,
+    TravelSettings,
+)
 from optimizer.errors import DataError, Problem, ScenarioError
-from optimizer.network import RoadNetwork, network_nearest, network_pairs, sort_pairs
+from optimizer.travel.network import RoadNetwork, network_nearest, network_pairs, sort_pairs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -60,225 +65,6 @@ __all__ = [
     "straight_line_pairs",
     "travel_table",
 ]
-
-STRAIGHT_LINE = "straight_line"
-NETWORK = "network"
-TRAVEL_MODES = ("walk", "ebike", "motorised")
-SETTINGS = ("urban", "rural")
-URBAN_KINDS = frozenset({"subdistrict"})
-
-_DEFAULT_SPEEDS_KMH: dict[str, dict[str, float]] = {
-    "walk": {"urban": 4.5, "rural": 4.5},
-    "ebike": {"urban": 15.0, "rural": 15.0},
-    "motorised": {"urban": 25.0, "rural": 40.0},
-}
-_DEFAULT_TRAVEL_MODES = {"primary": "ebike", "referral": "motorised", "access": "motorised"}
-# Motorised speeds per road class: OSM-style names and the Chinese administrative classes
-# (高速 expressway, 国道 national, 省道 provincial, 县道 county, 乡道 township, 村道 village).
-_DEFAULT_ROAD_SPEEDS_KMH = {
-    "motorway": 80.0,
-    "trunk": 60.0,
-    "primary": 50.0,
-    "secondary": 40.0,
-    "tertiary": 30.0,
-    "unclassified": 25.0,
-    "residential": 20.0,
-    "service": 15.0,
-    "track": 15.0,
-    "path": 4.5,
-    "footway": 4.5,
-    "expressway": 80.0,
-    "national": 60.0,
-    "provincial": 50.0,
-    "county": 40.0,
-    "township": 30.0,
-    "village": 20.0,
-}
-
-
-def _frozen_speeds(speeds: Mapping[str, Mapping[str, float]]) -> Mapping[str, Mapping[str, float]]:
-    return MappingProxyType({mode: MappingProxyType(dict(by)) for mode, by in speeds.items()})
-
-
-@dataclass(frozen=True)
-class TravelSettings:
-    """How travel times are computed; constructible from a scenario dict with :meth:`from_dict`.
-
-    Attributes
-    ----------
-    mode : str
-        ``"straight_line"`` or ``"network"`` (needs road lines).
-    crs : str
-        Projected CRS distances are measured in; default CGCS2000 / 3-degree Gauss-Kruger CM 105E.
-    detour_factor : float
-        Road distance over straight-line distance (>= 1), straight-line mode only.
-    speeds_kmh : Mapping[str, Mapping[str, float]]
-        ``speeds_kmh[travel_mode][setting]`` for travel modes walk/ebike/motorised and settings
-        urban/rural. In network mode the edge speed is ``min(road speed, fastest speed of the
-        travel mode)``, so urban congestion belongs in the road speeds there.
-    travel_modes : Mapping[str, str]
-        Travel mode per purpose: tier-group names (``primary``, ``referral``) and ``access``.
-    default_travel_mode : str
-        Travel mode for a purpose not named in ``travel_modes``.
-    road_speeds_kmh : Mapping[str, float]
-        Motorised speed per road class, used when the roads have no ``speed_column``.
-    speed_column, class_column : str
-        Road columns read for the speed (preferred) or the class.
-    snap_walk_kmh : float
-        Pace of the walk between a point and the road node it snaps to.
-    node_tolerance_m : float
-        Road vertices closer than this are merged into one graph node.
-    segment_max_m : float
-        Roads are split into pieces no longer than this before building the graph, which
-        bounds the snapping error at half of it.
-    snap_warn_m : float
-        A warning is raised when a point lies farther than this from every road.
-    """
-
-    mode: str = STRAIGHT_LINE
-    crs: str = "EPSG:4544"
-    detour_factor: float = 1.3
-    speeds_kmh: Mapping[str, Mapping[str, float]] = field(
-        default_factory=lambda: _frozen_speeds(_DEFAULT_SPEEDS_KMH)
-    )
-    travel_modes: Mapping[str, str] = field(
-        default_factory=lambda: MappingProxyType(dict(_DEFAULT_TRAVEL_MODES))
-    )
-    default_travel_mode: str = "motorised"
-    road_speeds_kmh: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType(dict(_DEFAULT_ROAD_SPEEDS_KMH))
-    )
-    speed_column: str = "speed_kmh"
-    class_column: str = "road_class"
-    snap_walk_kmh: float = 4.5
-    node_tolerance_m: float = 1.0
-    segment_max_m: float = 200.0
-    snap_warn_m: float = 2000.0
-
-    def __post_init__(self) -> None:
-        # Freeze the mappings so a shared settings object cannot change under a running job.
-        object.__setattr__(self, "speeds_kmh", _frozen_speeds(self.speeds_kmh))
-        object.__setattr__(self, "travel_modes", MappingProxyType(dict(self.travel_modes)))
-        object.__setattr__(self, "road_speeds_kmh", MappingProxyType(dict(self.road_speeds_kmh)))
-        self._validate()
-
-    def _validate(self) -> None:
-        if self.mode not in (STRAIGHT_LINE, NETWORK):
-            raise ScenarioError(
-                f"travel mode {self.mode!r} is not known; use 'straight_line' or 'network'"
-            )
-        try:
-            crs = pyproj.CRS.from_user_input(self.crs)
-        except pyproj.exceptions.CRSError as exc:
-            raise ScenarioError(f"travel crs {self.crs!r} is not a CRS pyproj knows") from exc
-        if not crs.is_projected:
-            raise ScenarioError(
-                f"travel crs {self.crs!r} is geographic (degrees): Euclidean distances on it are "
-                "wrong. Use a projected CRS in metres, e.g. 'EPSG:4544' (CGCS2000 3-degree GK CM "
-                "105E) or 'EPSG:32648' (UTM 48N)"
-            )
-        if not (np.isfinite(self.detour_factor) and self.detour_factor >= 1.0):
-            raise ScenarioError(f"detour_factor must be >= 1 (got {self.detour_factor!r})")
-        if set(self.speeds_kmh) != set(TRAVEL_MODES):
-            raise ScenarioError(
-                f"speeds_kmh must give exactly the travel modes {list(TRAVEL_MODES)} "
-                f"(got {sorted(self.speeds_kmh)})"
-            )
-        for travel_mode, by_setting in self.speeds_kmh.items():
-            if set(by_setting) != set(SETTINGS):
-                raise ScenarioError(
-                    f"speeds_kmh.{travel_mode} must give exactly {list(SETTINGS)} "
-                    f"(got {sorted(by_setting)})"
-                )
-            for setting, speed in by_setting.items():
-                _check_speed(f"speeds_kmh.{travel_mode}.{setting}", speed)
-        purposes = (*self.travel_modes.items(), ("default", self.default_travel_mode))
-        for purpose, travel_mode in purposes:
-            if travel_mode not in TRAVEL_MODES:
-                raise ScenarioError(
-                    f"travel mode {travel_mode!r} for {purpose!r} is not known; "
-                    f"use one of {list(TRAVEL_MODES)}"
-                )
-        for road_class, speed in self.road_speeds_kmh.items():
-            _check_speed(f"road_speeds_kmh.{road_class}", speed)
-        for name in ("snap_walk_kmh", "node_tolerance_m", "segment_max_m", "snap_warn_m"):
-            _check_speed(name, getattr(self, name))
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> TravelSettings:
-        """Build settings from a plain (TOML) dict; missing keys keep their defaults.
-
-        ``speeds_kmh`` may be partial (``{"walk": {"urban": 5.0}}``) and is merged over the
-        defaults; ``travel_modes`` and ``road_speeds_kmh`` are merged the same way.
-
-        Raises
-        ------
-        ScenarioError
-            On an unknown key (naming it and the allowed keys) or an invalid value.
-        """
-        allowed = [f.name for f in fields(cls)]
-        unknown = sorted(set(raw) - set(allowed))
-        if unknown:
-            raise ScenarioError(
-                f"unknown travel setting(s) {unknown}; allowed keys are {allowed}"
-            )
-        values: dict[str, Any] = dict(raw)
-        if "speeds_kmh" in values:
-            given = values["speeds_kmh"]
-            bad = sorted(set(given) - set(TRAVEL_MODES))
-            if bad:
-                raise ScenarioError(
-                    f"unknown travel mode(s) {bad} in speeds_kmh; allowed keys are "
-                    f"{list(TRAVEL_MODES)}"
-                )
-            merged = {mode: dict(by) for mode, by in _DEFAULT_SPEEDS_KMH.items()}
-            for travel_mode, by_setting in given.items():
-                bad = sorted(set(by_setting) - set(SETTINGS))
-                if bad:
-                    raise ScenarioError(
-                        f"unknown setting(s) {bad} in speeds_kmh.{travel_mode}; allowed keys "
-                        f"are {list(SETTINGS)}"
-                    )
-                merged[travel_mode].update(by_setting)
-            values["speeds_kmh"] = merged
-        for key, default in (
-            ("travel_modes", _DEFAULT_TRAVEL_MODES),
-            ("road_speeds_kmh", _DEFAULT_ROAD_SPEEDS_KMH),
-        ):
-            if key in values:
-                values[key] = {**default, **values[key]}
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the settings as a plain dict that :meth:`from_dict` accepts."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "speeds_kmh":
-                value = {mode: dict(by) for mode, by in value.items()}
-            elif isinstance(value, Mapping):
-                value = dict(value)
-            out[f.name] = value
-        return out
-
-    def travel_mode_for(self, purpose: str) -> str:
-        """Return the travel mode (walk/ebike/motorised) used for a tier group or ``access``."""
-        return self.travel_modes.get(purpose, self.default_travel_mode)
-
-    def speed_kmh(self, travel_mode: str, setting: str) -> float:
-        """Return the straight-line speed of a travel mode in an urban or rural setting."""
-        return float(self.speeds_kmh[travel_mode][setting])
-
-    def max_speed_kmh(self, travel_mode: str) -> float:
-        """Return the fastest speed of a travel mode over both settings."""
-        return max(float(v) for v in self.speeds_kmh[travel_mode].values())
-
-
-def _check_speed(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ScenarioError(f"{name} must be a positive number (got {value!r})")
-    if not np.isfinite(value):
-        raise ScenarioError(f"{name} must be finite (got {value!r})")
 
 
 def point_xy(points: gpd.GeoDataFrame, crs: str, *, layer: str) -> np.ndarray:

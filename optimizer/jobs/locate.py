@@ -12,7 +12,7 @@ the WGS84 / UTM zone of the demand points' mean longitude (EPSG:326zz north, 327
 48N = EPSG:32648 for Chongqing), projected input keeps its CRS (sites are reprojected to the
 demand's). Costs are metres, or minutes when ``speed_kmh`` is given
 (``distance x detour / speed``). Outputs, written into ``out_dir`` atomically (a temporary folder
-beside it, renamed at the end; :mod:`optimizer.atomic`): ``sites.csv``, ``sites.geojson``
+beside it, renamed at the end; :mod:`optimizer.results.atomic`): ``sites.csv``, ``sites.geojson``
 (selected sites) and ``summary.json``. Nothing is written when the model has no solution.
 """
 
@@ -31,13 +31,14 @@ import pandas as pd
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
-from optimizer.atomic import replace_folder
-from optimizer.csv_out import write_csv
 from optimizer.errors import DataError, InfeasibleError, Problem, UsageError
 from optimizer.locate.center import p_center
 from optimizer.locate.covering import lscp, mclp
 from optimizer.locate.median import p_median
-from optimizer.locate.result import LocateResult, SolveStatus
+from optimizer.locate.result import LocateResult
+from optimizer.results.atomic import replace_folder
+from optimizer.results.files import write_csv
+from optimizer.solvers.status import SolveStatus
 
 __all__ = ["MODELS", "run_locate"]
 

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from optimizer.dataset.schema import COUNT_COLUMNS, MAX_FACILITY_COUNT, Column, Kind, Layer
 from optimizer.errors import Problem
-from optimizer.schema import COUNT_COLUMNS, MAX_FACILITY_COUNT, Column, Kind, Layer
 
 __all__ = ["check_columns", "check_values", "closest", "parse_number", "plausible_range"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from optimizer.dataset import Dataset
+from optimizer.dataset.load import Dataset
 
 __all__ = ["RATE_BASE", "summarise"]
 

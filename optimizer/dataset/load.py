@@ -10,13 +10,18 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from optimizer.crosscheck import POPULATION_LIMIT, POPULATION_TOLERANCE, LoadedLayer, cross_check
+from optimizer.dataset.crosscheck import (
+    POPULATION_LIMIT,
+    POPULATION_TOLERANCE,
+    LoadedLayer,
+    cross_check,
+)
+from optimizer.dataset.geometry import check_geometry, repair_polygons
+from optimizer.dataset.readers import RawTable, decode_text, read_csv_text, read_vector
+from optimizer.dataset.schema import LAYERS, Layer
+from optimizer.dataset.sheets import SHEET_SUFFIXES, list_sheets, read_sheet
+from optimizer.dataset.validate import check_columns, check_values
 from optimizer.errors import DataError, MedallocWarning, Problem
-from optimizer.geometry_checks import check_geometry, repair_polygons
-from optimizer.readers import RawTable, decode_text, read_csv_text, read_vector
-from optimizer.schema import LAYERS, Layer
-from optimizer.sheets import SHEET_SUFFIXES, list_sheets, read_sheet
-from optimizer.validate import check_columns, check_values
 
 __all__ = ["WGS84", "Dataset", "LayerFile", "find_layers", "load_dataset", "load_layer"]
 

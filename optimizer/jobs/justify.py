@@ -5,7 +5,7 @@ generates the conclusion from the computed facts (:mod:`~optimizer.justify.concl
 writes ``justification.md``, ``justification.json``, ``ranking.csv``, ``marginal.csv``,
 ``robustness.csv``, ``pairings.csv`` and ``justification_map.png``
 (:mod:`~optimizer.justify.report`) into a folder built aside and swapped in whole
-(:mod:`optimizer.atomic`).
+(:mod:`optimizer.results.atomic`).
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from optimizer.atomic import replace_folder
-from optimizer.dataset import load_dataset
+from optimizer.config.scenario import Scenario, load_scenario
+from optimizer.dataset.load import Dataset, load_dataset
 from optimizer.justify.analysis import Analysis, analyse
 from optimizer.justify.conclusion import Sentence, conclusion
-from optimizer.justify.plot import draw_map
 from optimizer.justify.report import TABLES, write_outputs
-from optimizer.scenario import Scenario, load_scenario
-from optimizer.travel import TravelSettings
+from optimizer.report.justify_plot import draw_map
+from optimizer.results.atomic import replace_folder
 
 __all__ = ["JustifySummary", "justify"]
 
@@ -106,7 +105,8 @@ def _sha256(path: Path) -> str:
 
 
 def _analyse_and_write(scenario: Scenario, sites: Sequence[str] | str | None, folder: Path,
-                       say: Progress, *, make_map: bool) -> tuple[Analysis, list[Sentence]]:
+                       say: Progress, *,
+                       make_map: bool) -> tuple[Analysis, list[Sentence], Dataset]:
     """Compute the justification and write its files into ``folder``."""
     say(f"loading data from {scenario.data.folder.name}")
     dataset = load_dataset([scenario.data.folder])
@@ -118,13 +118,13 @@ def _analyse_and_write(scenario: Scenario, sites: Sequence[str] | str | None, fo
                               "sha256": _sha256(Path(scenario.source))}
     for role, name in sorted(dataset.files.items()):
         inputs[role] = {"file": Path(name).name, "sha256": _sha256(Path(name))}
-    crs = TravelSettings.from_dict(scenario.travel).crs
+    crs = scenario.travel.crs
 
     def draw(path: Path) -> None:
         draw_map(path, dataset, analysis.data, analysis.pool, analysis.optimum, crs=crs)
 
     write_outputs(folder, analysis, sentences, {"inputs": inputs}, draw if make_map else None)
-    return analysis, sentences
+    return analysis, sentences, dataset
 
 
 def justify(
@@ -134,7 +134,7 @@ def justify(
     *,
     progress: Progress | None = None,
     make_map: bool = True,
-    finish: Callable[[Path], None] | None = None,
+    finish: Callable[[Path, Dataset], None] | None = None,
 ) -> JustifySummary:
     """Justify a sub-centre choice against every alternative and write the argument.
 
@@ -177,10 +177,11 @@ def justify(
         scenario = load_scenario(scenario)
     out = Path(out_dir)
     with replace_folder(out, "justify", inputs=scenario.input_paths) as tmp:
-        analysis, sentences = _analyse_and_write(scenario, sites, tmp, say, make_map=make_map)
+        analysis, sentences, dataset = _analyse_and_write(scenario, sites, tmp, say,
+                                                          make_map=make_map)
         say(f"writing {out}")
         if finish is not None:
-            finish(tmp)
+            finish(tmp, dataset)
     facts = analysis.facts
     head = facts.get("objective") or facts["measures"]["covered"]
     headline = facts["objective"]["criterion"] if facts.get("objective") else "covered"

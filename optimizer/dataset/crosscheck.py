@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from optimizer.dataset.geometry import lonlat_usable
+from optimizer.dataset.validate import closest
 from optimizer.errors import Problem
-from optimizer.geometry_checks import lonlat_usable
-from optimizer.validate import closest
 
 __all__ = [
     "POPULATION_LIMIT",

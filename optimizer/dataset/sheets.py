@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimizer.dataset.readers import RawTable
 from optimizer.errors import Problem
-from optimizer.readers import RawTable
 
 __all__ = ["SHEET_SUFFIXES", "list_sheets", "read_sheet"]
 

@@ -9,46 +9,23 @@ pinyin with a `MedallocWarning`.
 
 from __future__ import annotations
 
-import warnings
-from functools import lru_cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib as mpl
-
-mpl.use("Agg")  # before pyplot is imported
-
-import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import font_manager
-from matplotlib.axes import Axes
 
-from optimizer.dataset import Dataset
-from optimizer.errors import MedallocWarning
+from optimizer.dataset.load import Dataset
 from optimizer.justify.measures import LocationData
 from optimizer.justify.sites import SitePool
+from optimizer.report.fonts import cjk_font, warn_no_cjk
 
-__all__ = ["cjk_font", "draw_map"]
+if TYPE_CHECKING:
+    from pathlib import Path
 
-_CJK_HINTS = ("notosanscjk", "notoserifcjk", "sourcehansans", "wqy", "simhei", "msyh",
-              "droidsansfallback", "arplumingcn", "pingfang")
+    from matplotlib.axes import Axes
+
+__all__ = ["draw_map"]
+
 _COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
-
-
-@lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """The family name of a CJK font matplotlib can use, registering it if needed; or None."""
-    for font in font_manager.fontManager.ttflist:
-        if any(h in font.name.lower().replace(" ", "") for h in _CJK_HINTS):
-            return str(font.name)
-    # regular faces first, so text is not drawn bold
-    for path in sorted(font_manager.findSystemFonts(), key=lambda f: ("Regular" not in f, f)):
-        if any(h in Path(path).name.lower().replace("-", "") for h in _CJK_HINTS):
-            try:
-                font_manager.fontManager.addfont(path)
-            except (OSError, RuntimeError, ValueError):
-                continue
-            return str(font_manager.FontProperties(fname=path).get_name())
-    return None
 
 
 def _panel(ax: Axes, dataset: Dataset, data: LocationData, pool: SitePool,
@@ -84,12 +61,15 @@ def _panel(ax: Axes, dataset: Dataset, data: LocationData, pool: SitePool,
 def draw_map(path: Path, dataset: Dataset, data: LocationData, pool: SitePool,
              optimum: tuple[int, ...], *, crs: str) -> None:
     """Write the two-panel map (chosen set, optimum) to ``path``, drawn in ``crs`` (metres)."""
+    import matplotlib as mpl  # noqa: PLC0415 - the maps extra, loaded only to draw
+
+    mpl.use("Agg")  # before pyplot is imported
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
     font = cjk_font()
     chinese = font is not None
     if not chinese:
-        warnings.warn("no CJK font found for matplotlib; the map labels towns in pinyin "
-                      "(install fonts-noto-cjk for Chinese labels)", MedallocWarning,
-                      stacklevel=2)
+        warn_no_cjk()
     chosen = tuple(pool.chosen)  # in the order named
     names = pool.names_zh if chinese else pool.names_en
 

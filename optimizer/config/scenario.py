@@ -3,7 +3,7 @@
 A scenario is explicit data: which dataset, which travel assumptions, which coverage standards,
 and for the allocation model the plan years, population growth, policy ratios, standards,
 counts, change limits, costs, objectives and solver options (the sections are defined in
-:mod:`optimizer.model.sections`). Unknown keys are rejected with the key's name, where it is and
+:mod:`optimizer.config.sections`). Unknown keys are rejected with the key's name, where it is and
 the keys allowed there, so a typo never silently falls back to a default.
 """
 
@@ -24,10 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-from optimizer.errors import ScenarioError
-from optimizer.key_errors import describe_key_error
-from optimizer.model.need_sections import EquitySection, FacilityDirection, NeedSection
-from optimizer.model.sections import (
+from optimizer.config.key_errors import describe_key_error
+from optimizer.config.need_sections import EquitySection, FacilityDirection, NeedSection
+from optimizer.config.sections import (
     CapacitySection,
     ChangeLimit,
     CostsSection,
@@ -43,7 +42,9 @@ from optimizer.model.sections import (
     SolverSection,
     SubCentreSection,
 )
-from optimizer.schema import TIERS
+from optimizer.config.travel import TravelSettings
+from optimizer.dataset.schema import TIERS
+from optimizer.errors import ScenarioError
 
 __all__ = [
     "AccessSection",
@@ -201,12 +202,14 @@ class JustifySection(_Strict):
 class Scenario(_Strict):
     """A planning scenario. Sections not given take the documented defaults."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
     name: str
     description: str = ""
     base_year: int = 2020
     data: DataSection
-    travel: dict[str, Any] = Field(
-        default_factory=dict, description="travel settings, see optimizer.travel.TravelSettings"
+    travel: TravelSettings = Field(
+        default_factory=TravelSettings, description="travel settings, see TravelSettings"
     )
     coverage: CoverageSection = Field(default_factory=CoverageSection)
     population: PopulationSection = Field(default_factory=PopulationSection)
@@ -233,6 +236,19 @@ class Scenario(_Strict):
     def input_paths(self) -> list[Path]:
         """The data folder and the scenario file: an output folder must not hold them."""
         return [self.data.folder, *([Path(self.source)] if self.source else [])]
+
+    @field_validator("travel", mode="before")
+    @classmethod
+    def _travel_settings(cls, value: object) -> TravelSettings:
+        """Build the typed settings from the TOML table, so a bad key fails at load time."""
+        if isinstance(value, TravelSettings):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError(f"[travel] must be a table of settings (got {value!r})")
+        try:
+            return TravelSettings.from_dict(value)
+        except ScenarioError as err:
+            raise ValueError(str(err)) from None
 
     @model_validator(mode="after")
     def _thresholds_name_groups(self) -> Scenario:

@@ -3,8 +3,9 @@
 These are the pydantic models behind the TOML tables ``[population]``, ``[plan]``,
 ``[policy.<resource>]``, ``[[ratios]]``, ``[sub_centres]``, ``[central_village_clinics]``,
 ``[change_limits.<resource>]``, ``[costs]``, ``[county_hired]``, ``[services.<name>]``,
-``[capacity]``, ``[objective]``, ``[solver]`` and ``[explain]``. :mod:`optimizer.scenario`
-assembles them into a :class:`~optimizer.scenario.Scenario`. Every model forbids unknown keys,
+``[capacity]``, ``[objective]``, ``[solver]`` and ``[explain]``. :mod:`optimizer.config.scenario`
+assembles them into a :class:`~optimizer.config.scenario.Scenario`. Every model forbids unknown
+keys,
 so a typo is named with the keys allowed in its place.
 
 Rates are "per ``per`` residents" (1000 for beds and staff, 10 000 for GPs); years are calendar
@@ -17,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from optimizer.schema import TIERS
+from optimizer.dataset.schema import TIERS
 
 __all__ = [
     "HOSPITAL_TIERS",

@@ -1,0 +1,1 @@
+"""Input data: read files as they are, check them layer by layer and together, summarise them."""

@@ -1,0 +1,1 @@
+"""Writing results: output folders owned by the tool, written atomically, and the tables in them."""

@@ -1,0 +1,1 @@
+"""Solvers shared by the model and the location kernels: statuses, HiGHS, CBC, MIP passing."""

@@ -1,0 +1,1 @@
+"""Spatial measures on a travel table: coverage and gaps, service areas, accessibility."""

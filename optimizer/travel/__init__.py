@@ -1,0 +1,1 @@
+"""Travel-time tables between demand points and facilities: straight line or road network."""
