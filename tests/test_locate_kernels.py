@@ -137,7 +137,10 @@ def test_long_table_equals_dense() -> None:
     kw_dense = {"demand_ids": demand, "site_ids": sites}
     pairs = [
         (lscp(table, standard=5.0, **kw_long), lscp(costs, standard=5.0, **kw_dense)),
-        (mclp(table, weights, standard=4.0, p=3, **kw_long), mclp(costs, w, standard=4.0, p=3, **kw_dense)),
+        (
+            mclp(table, weights, standard=4.0, p=3, **kw_long),
+            mclp(costs, w, standard=4.0, p=3, **kw_dense),
+        ),
         (p_median(table, weights, p=3, **kw_long), p_median(costs, w, p=3, **kw_dense)),
         (p_center(table, p=3, **kw_long), p_center(costs, p=3, **kw_dense)),
     ]

@@ -121,7 +121,9 @@ def allocation_frame(
         else:
             r_all, c_all, cost_all = data.pairs_to(np.unique(cols))
             lookup = pd.Series(cost_all, index=pd.MultiIndex.from_arrays([r_all, c_all]))
-            cost = lookup.reindex(pd.MultiIndex.from_arrays([rows, cols])).to_numpy(float)
+            cost = np.asarray(
+                lookup.reindex(pd.MultiIndex.from_arrays([rows, cols])).to_numpy(float),
+                dtype=np.float64)
     elif standard is not None:
         rows, cols, cost = data.pairs_to(selected, standard)
         amount = np.ones(len(rows))

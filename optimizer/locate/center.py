@@ -20,7 +20,6 @@ one as the bound (status ``feasible``).
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np

@@ -27,8 +27,9 @@ __all__ = ["from_geodataframes"]
 
 
 def _ids(layer: gpd.GeoDataFrame, column: str | None, what: str) -> pd.Index:
+    ids: pd.Index
     if column is None:
-        ids = pd.Index(layer.index)
+        ids = pd.Index(list(layer.index))
     elif column not in layer.columns:
         raise DataError(
             f"{what} layer: no id column {column!r} (has {list(layer.columns)}); "
@@ -168,10 +169,11 @@ def _straight_line(
     else:
         if not (math.isfinite(max_cost) and max_cost >= 0):
             raise DataError(f"max_cost: got {max_cost!r}; give metres >= 0, or None")
-        pairs = cKDTree(dxy).sparse_distance_matrix(cKDTree(sxy), max_cost, output_type="coo_matrix")
+        tree_d, tree_s = cKDTree(dxy), cKDTree(sxy)
+        pairs = tree_d.sparse_distance_matrix(tree_s, max_cost, output_type="coo_matrix")
         rows, cols, cost = pairs.row, pairs.col, pairs.data
         # the tree drops zero distances (coincident points): add them back
-        zero = cKDTree(dxy).query_ball_tree(cKDTree(sxy), 0.0)
+        zero = tree_d.query_ball_tree(tree_s, 0.0)
         zr = np.asarray([i for i, js in enumerate(zero) for _ in js], dtype=np.int64)
         zc = np.asarray([j for js in zero for j in js], dtype=np.int64)
         rows, cols = np.concatenate([rows, zr]), np.concatenate([cols, zc])

@@ -119,14 +119,16 @@ class LocateResult:
     def facility_clients(self) -> dict[Hashable, tuple[Hashable, ...]]:
         """Each open site's demand ids (spopt's ``fac2cli``), in input order of the points."""
         groups = self.allocation.groupby("site_id", sort=False)["demand_id"]
-        served = {site: tuple(ids) for site, ids in groups}
+        served: dict[Hashable, tuple[Hashable, ...]] = {
+            site: tuple(ids) for site, ids in groups}
         return {site: served.get(site, ()) for site in self.selected}
 
     @property
     def client_facilities(self) -> dict[Hashable, tuple[Hashable, ...]]:
         """Each demand point's serving sites (spopt's ``cli2fac``), empty when none serves it."""
         groups = self.allocation.groupby("demand_id", sort=False)["site_id"]
-        served = {demand: tuple(sorted(ids, key=str)) for demand, ids in groups}
+        served: dict[Hashable, tuple[Hashable, ...]] = {
+            demand: tuple(sorted(ids, key=str)) for demand, ids in groups}
         return {d: served.get(d, ()) for d in self.assignment["demand_id"]}
 
     @property
