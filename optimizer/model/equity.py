@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from optimizer.access import access_column, access_indices, town_access, weighted_gini
+from optimizer.access import access_column, access_indices, gini_skipping_nan, town_access
 from optimizer.dataset import Dataset
 from optimizer.model.inputs import ModelInputs, growth_factors
 from optimizer.model.reach import access_table
@@ -71,10 +71,14 @@ def equity_summary(access: pd.DataFrame) -> dict[str, dict[str, object]]:
             ok = np.isfinite(values)
             low, high = (float(values[ok].min()), float(values[ok].max())) if ok.any() \
                 else (math.nan, math.nan)
-            by_year[str(year)] = {
+            gini, skipped = gini_skipping_nan(values, pop.to_numpy(dtype=np.float64))
+            entry: dict[str, object] = {
                 "lowest": round(low, 6), "highest": round(high, 6),
                 "spread": round(high - low, 6),
-                "gini": round(weighted_gini(values[ok], pop.to_numpy(dtype=np.float64)[ok]), 6),
+                "gini": round(gini, 6),
             }
+            if skipped:  # towns with no access are left out of the Gini, and said so
+                entry["no_access_skipped"] = skipped
+            by_year[str(year)] = entry
         result[column] = by_year
     return result
