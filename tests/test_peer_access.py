@@ -1,4 +1,4 @@
-"""access (pysal) test cases rebuilt: a 5 x 5 grid of unit supply, five demand cells, Euclidean cost.
+"""access (pysal) test cases rebuilt: a 5 x 5 unit-supply grid, five demand cells, Euclidean cost.
 
 Their expected values are facts about the measures; the inputs are rebuilt here (access's own
 test draws the five demand cells at random, and every asserted value holds for any draw).
@@ -56,7 +56,8 @@ def test_fca_ratio_cases(seed: int) -> None:
     small = quiet(fca_ratio, table, table, demand, supply, max_cost=0.9, columns=COLUMNS)
     assert (small["access"] == 1).all()
     zero = quiet(fca_ratio, table, table, demand, supply, max_cost=-1, columns=COLUMNS)
-    assert math.isnan(zero["access"].iloc[0]) and zero["no_access"].all()
+    assert math.isnan(zero["access"].iloc[0])
+    assert zero["no_access"].all()
 
 
 @pytest.mark.parametrize("seed", range(3))
