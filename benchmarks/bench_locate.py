@@ -45,15 +45,15 @@ def run_ours(model: str, inst: instances.Instance, cost: np.ndarray, tl: float) 
     s = inst.service_min
     t0 = time.perf_counter()
     if model == "mclp":
-        r = mclp(cost, w, s, inst.p, time_limit=tl)
+        r = mclp(cost, w, standard=s, p=inst.p, time_limit=tl)
     elif model == "mclp_tight":
-        r = mclp(cost, w, s, inst.p_tight, time_limit=tl)
+        r = mclp(cost, w, standard=s, p=inst.p_tight, time_limit=tl)
     elif model == "lscp":
-        r = lscp(cost, s, time_limit=tl)
+        r = lscp(cost, standard=s, time_limit=tl)
     elif model == "pmedian":
-        r = p_median(cost, w, inst.p, time_limit=tl)
+        r = p_median(cost, w, p=inst.p, time_limit=tl)
     else:
-        r = p_center(cost, inst.p, time_limit=tl)
+        r = p_center(cost, p=inst.p, time_limit=tl)
     total = time.perf_counter() - t0
     return {
         "seconds": total,

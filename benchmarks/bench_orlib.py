@@ -48,10 +48,10 @@ def main() -> None:
         for model in args.models.split(","):
             t0 = time.perf_counter()
             if model == "pmedian":
-                r = p_median(inst.costs, None, inst.p, time_limit=args.time_limit)
+                r = p_median(inst.costs, None, p=inst.p, time_limit=args.time_limit)
                 published = float(optima[name]["pmedian_opt"])
             else:
-                r = p_center(inst.costs, inst.p, time_limit=args.time_limit)
+                r = p_center(inst.costs, p=inst.p, time_limit=args.time_limit)
                 published = float(optima[name]["pcenter_opt"])
             seconds = time.perf_counter() - t0
             row = (

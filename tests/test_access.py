@@ -90,8 +90,10 @@ def test_missing_resource_column() -> None:
 
 
 def test_bad_step_weights() -> None:
-    with pytest.raises(ScenarioError, match=r"must lie in \[0, 1\]"):
-        step_weight(np.array([1.0]), {10: 1.5})
+    with pytest.raises(ScenarioError, match=r"finite and >= 0"):
+        step_weight(np.array([1.0]), {10: -0.5})
+    # access (pysal) allows weights above 1: they scale supply up
+    assert step_weight(np.array([5.0, 15.0]), {10: 1.5, 20: 1.0}).tolist() == [1.5, 1.0]
 
 
 def test_gini_by_hand() -> None:

@@ -37,6 +37,6 @@ def test_locate_with_threads_after_a_default_run() -> None:
     best = min(float((weights * costs[:, list(c)].min(axis=1)).sum())
                for c in itertools.combinations(range(12), 3))
     assert _run(None) == highspy.HighsStatus.kOk
-    result = p_median(costs, weights, 3, threads=1)
+    result = p_median(costs, weights, p=3, threads=1)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(best)

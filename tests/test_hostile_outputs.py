@@ -18,9 +18,9 @@ from support.cli import ROOT, assert_clean, invoke
 from support.county import write_county
 
 import optimizer.jobs.justify
-import optimizer.results.run
 import optimizer.report.writer
 import optimizer.results.atomic
+import optimizer.results.run
 from optimizer.cli_errors import EXIT_INTERNAL, EXIT_INTERRUPTED
 from optimizer.errors import EXIT_USAGE
 from optimizer.results.atomic import MARKER

@@ -54,7 +54,7 @@ def test_mclp_run_writes_three_files(files: tuple[Path, Path], tmp_path: Path) -
     d = np.array([[0, 0], [1000, 0], [5000, 0], [5000, 900]], float)
     s = np.array([[500, 0], [5000, 500], [9000, 9000]], float)
     costs = np.sqrt(((d[:, None] - s[None]) ** 2).sum(-1))
-    assert mclp(costs, [10, 20, 5, 7], 600.0, 1).objective == summary["objective"]
+    assert mclp(costs, [10, 20, 5, 7], standard=600.0, p=1).objective == summary["objective"]
 
 
 def test_rerun_replaces_output_and_minutes_with_speed(files, tmp_path: Path) -> None:

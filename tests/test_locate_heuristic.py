@@ -60,7 +60,7 @@ def test_lp_fitting_start_and_initial_k_do_not_change_the_optimum(seed: int) -> 
     for p in (2, 3):
         expected = brute(costs, w, p)
         for kwargs in ({}, {"fit_lp": False}, {"initial_k": 1}, {"initial_k": 1, "fit_lp": False}):
-            r = p_median(costs, w, p, **kwargs)
+            r = p_median(costs, w, p=p, **kwargs)
             assert r.status is SolveStatus.OPTIMAL, kwargs
             assert r.objective == pytest.approx(expected, rel=1e-12), kwargs
             assert r.best_bound == r.objective
@@ -85,7 +85,7 @@ def test_mip_start_does_not_change_the_optimum() -> None:
 
 def test_time_limited_lp_fitting_keeps_a_valid_bound() -> None:
     costs, w = instance(8, n=300, m=40)
-    r = p_median(costs, w, 4, time_limit=0.05, initial_k=2)
+    r = p_median(costs, w, p=4, time_limit=0.05, initial_k=2)
     assert r.objective == pytest.approx(w @ costs[:, list(r.selected)].min(axis=1))
     if r.status is not SolveStatus.OPTIMAL:
         assert r.status is SolveStatus.FEASIBLE
@@ -119,6 +119,6 @@ def test_growing_levels_in_place_equals_building_the_larger_truncation(seed: int
 
 def test_zero_weights_everywhere_cost_nothing() -> None:
     costs, _ = instance(1, n=6, m=4)
-    r = p_median(costs, np.zeros(6), 2, required=[3])
+    r = p_median(costs, np.zeros(6), p=2, required=[3])
     assert (r.status, r.objective, len(r.selected)) == (SolveStatus.OPTIMAL, 0.0, 2)
     assert 3 in r.selected

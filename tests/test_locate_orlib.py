@@ -40,9 +40,9 @@ def test_p_median_and_p_center_reach_published_optima(name: str) -> None:
     inst = load(ORLIB / f"{name}.txt")
     row = OPTIMA[name]
     assert (inst.n, inst.p) == (int(row["n"]), int(row["p"]))
-    median = p_median(inst.costs, None, inst.p)
+    median = p_median(inst.costs, None, p=inst.p)
     assert median.status is SolveStatus.OPTIMAL
     assert median.objective == float(row["pmedian_opt"])
-    center = p_center(inst.costs, inst.p)
+    center = p_center(inst.costs, p=inst.p)
     assert center.status is SolveStatus.OPTIMAL
     assert center.objective == float(row["pcenter_opt"])

@@ -48,7 +48,7 @@ def test_mclp_kernel_equals_unreduced_enumeration(a, w, p) -> None:
     weights = np.asarray(w[: a.shape[0]], dtype=float)
     costs = np.where(a, 1.0, 5.0)
     m = a.shape[1]
-    r = mclp(costs, weights, 1.0, min(p, m))
+    r = mclp(costs, weights, standard=1.0, p=min(p, m))
     assert r.status is SolveStatus.OPTIMAL
     assert len(r.selected) == min(p, m)
     assert r.objective == best_cover(a, weights, min(p, m), list(range(m)))
@@ -68,7 +68,7 @@ def test_lscp_kernel_equals_unreduced_enumeration(a) -> None:
         ),
         None,
     )
-    r = lscp(costs, 1.0)
+    r = lscp(costs, standard=1.0)
     if expected is None:
         assert r.status is SolveStatus.INFEASIBLE
     else:
@@ -114,7 +114,7 @@ def test_full_cover_shortcut_agrees_with_enumeration(a, w, p) -> None:
     weights = np.asarray((w * 2)[: a.shape[0]], dtype=float) + 1.0
     costs = np.where(a, 1.0, 5.0)
     m = a.shape[1]
-    r = mclp(costs, weights, 1.0, min(p, m))
+    r = mclp(costs, weights, standard=1.0, p=min(p, m))
     assert r.status is SolveStatus.OPTIMAL
     assert r.objective == best_cover(a, weights, min(p, m), list(range(m)))
     if r.stats.get("cover_test") == 1:
@@ -125,7 +125,7 @@ def test_cover_test_proves_the_trivial_bound_where_greedy_fails() -> None:
     # greedy opens site 0 (four points) and then cannot cover points 4 and 5 with one more
     # site; sites 1 and 2 together cover everything, which the exact cover test finds
     a = np.array([[1, 1, 0], [1, 1, 0], [1, 0, 1], [1, 0, 1], [0, 1, 0], [0, 0, 1]], dtype=bool)
-    r = mclp(np.where(a, 1.0, 5.0), np.ones(6), 1.0, 2)
+    r = mclp(np.where(a, 1.0, 5.0), np.ones(6), standard=1.0, p=2)
     assert r.stats["cover_test"] == 1
     assert (r.status, r.objective, r.selected) == (SolveStatus.OPTIMAL, 6.0, (1, 2))
 

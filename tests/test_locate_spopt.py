@@ -34,18 +34,18 @@ def spopt_objective(build) -> float:
 def test_same_optima_as_spopt() -> None:
     costs, w = instance()
     s, p = 3.0, 3
-    ours = lscp(costs, 4.5)
+    ours = lscp(costs, standard=4.5)
     assert ours.status is SolveStatus.OPTIMAL
     assert ours.objective == spopt_objective(
         lambda: spopt_locate.LSCP.from_cost_matrix(costs, service_radius=4.5)
     )
-    ours = mclp(costs, w, s, p)
+    ours = mclp(costs, w, standard=s, p=p)
     theirs = partial(spopt_locate.MCLP.from_cost_matrix, costs, w, service_radius=s, p_facilities=p)
     assert ours.objective == pytest.approx(spopt_objective(theirs))
-    ours = p_median(costs, w, p)
+    ours = p_median(costs, w, p=p)
     theirs = partial(spopt_locate.PMedian.from_cost_matrix, costs, w, p_facilities=p)
     assert ours.objective == pytest.approx(spopt_objective(theirs))
-    ours = p_center(costs, p)
+    ours = p_center(costs, p=p)
     theirs = partial(spopt_locate.PCenter.from_cost_matrix, costs, p_facilities=p)
     assert ours.objective == pytest.approx(spopt_objective(theirs))
 
@@ -54,7 +54,7 @@ def test_required_sites_like_spopt_predefined_facilities() -> None:
     costs, w = instance(seed=8)
     predefined = np.zeros(costs.shape[1], dtype=bool)
     predefined[[2, 7]] = True
-    ours = mclp(costs, w, 2.5, 4, required=[2, 7])
+    ours = mclp(costs, w, standard=2.5, p=4, required=[2, 7])
     theirs = partial(
         spopt_locate.MCLP.from_cost_matrix,
         costs,

@@ -63,7 +63,7 @@ def test_time_limited_p_median_reports_what_was_proven() -> None:
     costs = np.sqrt(((demand[:, None, :] - sites[None, :, :]) ** 2).sum(-1))
     weights = rng.integers(1, 100, len(demand)).astype(float)
     try:
-        r = p_median(costs, weights, 8, time_limit=0.2, initial_k=60)
+        r = p_median(costs, weights, p=8, time_limit=0.2, initial_k=60)
     except SolverError:
         return  # stopped before any solution: also an honest outcome (raised, not hidden)
     assert len(r.selected) == 8

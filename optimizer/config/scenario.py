@@ -105,8 +105,8 @@ class AccessSection(_Strict):
                 minutes = float(band)
             except ValueError:
                 raise ValueError(f"band '{band}' is not a number of minutes") from None
-            if minutes <= 0 or not 0 <= weight <= 1:
-                raise ValueError(f"band '{band}' = {weight}: minutes > 0, weight in [0, 1]")
+            if minutes <= 0 or not 0 <= weight < float("inf"):
+                raise ValueError(f"band '{band}' = {weight}: minutes > 0, weight >= 0")
         return value
 
 

@@ -221,17 +221,17 @@ def _solve_and_write(
         assert standard is not None
         table = _pairs_within(dxy, sxy, standard / per_m, per_m, demand, sites)
         if model == "lscp":
-            res = lscp(table, standard, weights=weights, mip_gap=mip_gap, **kw)
+            res = lscp(table, standard=standard, weights=weights, mip_gap=mip_gap, **kw)
         else:
             assert p is not None
-            res = mclp(table, weights, standard, p, mip_gap=mip_gap, **kw)
+            res = mclp(table, weights, standard=standard, p=p, mip_gap=mip_gap, **kw)
     else:
         assert p is not None
         costs = cdist(dxy, sxy) * per_m
         if model == "pmedian":
-            res = p_median(costs, weights, p, mip_gap=mip_gap, **kw)
+            res = p_median(costs, weights, p=p, mip_gap=mip_gap, **kw)
         else:
-            res = p_center(costs, p, weights=weights, **kw)
+            res = p_center(costs, p=p, weights=weights, **kw)
     if res.status is SolveStatus.INFEASIBLE:
         raise _infeasible(model, table, demand, sites, forbidden, standard,
                           "minutes" if speed_kmh else "metres")

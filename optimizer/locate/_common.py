@@ -96,9 +96,50 @@ def assignment_frame(data: CostData, selected: IntArray) -> tuple[pd.DataFrame, 
     site = pd.Series(data.site_ids.take(np.maximum(pos, 0)), dtype=object)
     site[pos < 0] = None
     frame = pd.DataFrame(
-        {"demand_id": data.demand_ids.to_numpy(), "site_id": site.to_numpy(), "cost": cost}
+        {"demand_id": data.demand_ids.to_numpy(), "site_id": site.to_numpy(), "cost": cost,
+         "weight": data.weights}
     )
     return frame, cost
+
+
+Flows = tuple[IntArray, IntArray, FloatArray]
+
+
+def allocation_frame(
+    data: CostData, selected: IntArray, standard: float | None, flows: Flows | None
+) -> pd.DataFrame:
+    """Who serves whom (`LocateResult.allocation`) from positions.
+
+    ``flows`` (rows, site positions, shares) when the model assigns explicitly; otherwise every
+    open site within ``standard`` (coverage models) or each point's nearest open site.
+    """
+    if flows is not None:
+        rows, cols, amount = flows
+        keep = amount > 1e-9
+        rows, cols, amount = rows[keep], cols[keep], amount[keep]
+        if data.dense is not None:
+            cost = data.dense[rows, cols]
+        else:
+            r_all, c_all, cost_all = data.pairs_to(np.unique(cols))
+            lookup = pd.Series(cost_all, index=pd.MultiIndex.from_arrays([r_all, c_all]))
+            cost = np.asarray(
+                lookup.reindex(pd.MultiIndex.from_arrays([rows, cols])).to_numpy(float),
+                dtype=np.float64)
+    elif standard is not None:
+        rows, cols, cost = data.pairs_to(selected, standard)
+        amount = np.ones(len(rows))
+    else:
+        pos, cost_all = data.nearest_open(selected)
+        rows = np.flatnonzero(pos >= 0).astype(np.int64)
+        cols, cost, amount = pos[rows], cost_all[rows], np.ones(len(rows))
+    order = np.lexsort((cols, rows))
+    rows, cols, cost, amount = rows[order], cols[order], cost[order], amount[order]
+    return pd.DataFrame({
+        "demand_id": data.demand_ids.take(rows).to_numpy(),
+        "site_id": data.site_ids.take(cols).to_numpy(),
+        "cost": np.asarray(cost, dtype=np.float64),
+        "amount": np.asarray(amount, dtype=np.float64),
+    })
 
 
 def result(
@@ -114,8 +155,14 @@ def result(
     solver: str,
     standard: float | None = None,
     stats: Mapping[str, int] | None = None,
+    flows: Flows | None = None,
+    backup_weight: float = math.nan,
 ) -> LocateResult:
-    """Assemble a `LocateResult` from positions; the gap is recomputed from objective and bound."""
+    """Assemble a `LocateResult` from positions; the gap is recomputed from objective and bound.
+
+    ``flows`` gives explicit assignments (see `allocation_frame`); ``backup_weight`` is passed
+    through for the backup-coverage models.
+    """
     sel = np.unique(selected.astype(np.int64))
     frame, cost = assignment_frame(data, sel)
     covered = math.nan
@@ -144,4 +191,12 @@ def result(
         covered_weight=covered,
         total_weight=float(data.weights.sum()),
         stats=dict(stats or {}),
+        allocation=(allocation_frame(data, sel, standard, flows)
+                    if status is not SolveStatus.INFEASIBLE else _empty_allocation()),
+        backup_weight=float(backup_weight),
     )
+
+
+def _empty_allocation() -> pd.DataFrame:
+    return pd.DataFrame({"demand_id": pd.Series(dtype=object), "site_id": pd.Series(dtype=object),
+                         "cost": pd.Series(dtype=float), "amount": pd.Series(dtype=float)})

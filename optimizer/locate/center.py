@@ -20,7 +20,6 @@ one as the bound (status ``feasible``).
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
@@ -28,8 +27,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from optimizer.errors import SolverError
-from optimizer.locate._common import check_count, remaining_time, result, solver_options
-from optimizer.locate.costs import LONG_COLUMNS, CostData, CostInput, prepare_costs
+from optimizer.locate._common import check_count, remaining_time
+from optimizer.locate._kernel import begin
+from optimizer.locate.costs import LONG_COLUMNS, CostData, CostInput
 from optimizer.locate.covering import reduce_set_cover, solve_set_cover
 from optimizer.locate.result import LocateResult
 from optimizer.solvers.mip import SolverOptions
@@ -43,9 +43,9 @@ FloatArray = npt.NDArray[np.float64]
 
 def p_center(
     costs: CostInput,
-    p: int,
-    *,
     weights: npt.ArrayLike | pd.Series | None = None,
+    *,
+    p: int,
     required: Iterable[Hashable] = (),
     forbidden: Iterable[Hashable] = (),
     demand_ids: Sequence[Hashable] | None = None,
@@ -59,12 +59,13 @@ def p_center(
 
     Parameters
     ----------
-    costs : array_like or pandas.DataFrame
-        Dense ``(n_demand, n_site)`` costs (``inf`` = unreachable) or a long table.
-    p : int
-        Number of sites to open, required sites included.
+    costs : array_like, pandas.DataFrame or CostTable
+        Dense ``(n_demand, n_site)`` costs (``inf`` = unreachable), a long table, or a
+        `CostTable` from `optimizer.locate.geo.from_geodataframes`.
     weights : array_like or pandas.Series, optional
         Demand weights; not part of the objective, only reported (``total_weight``).
+    p : int
+        Number of sites to open, required sites included.
     required, forbidden, demand_ids, site_ids, columns
         As in `optimizer.locate.covering.lscp`.
     solver : {"highs", "cbc"}
@@ -79,44 +80,17 @@ def p_center(
     LocateResult
         ``objective`` = the largest assignment cost; ``stats["probes"]`` = radii tested.
     """
-    t0 = time.perf_counter()
-    options = solver_options(solver, time_limit, 0.0, threads)
     p = check_count(p)
-    data, req = prepare_costs(
-        costs,
-        weights,
-        demand_ids=demand_ids,
-        site_ids=site_ids,
-        required=required,
-        forbidden=forbidden,
-        columns=columns,
-    )
+    inputs = begin(costs, weights, required=required, forbidden=forbidden,
+                   demand_ids=demand_ids, site_ids=site_ids, columns=columns, solver=solver,
+                   time_limit=time_limit, threads=threads)
+    data, req, options = inputs.data, inputs.required, inputs.options
     reach = data.reach_counts()
     if len(req) > p or p > data.m or (data.n and (p == 0 or (reach == 0).any())):
-        return result(
-            model="p_center",
-            data=data,
-            selected=req,
-            objective=math.nan,
-            status=SolveStatus.INFEASIBLE,
-            bound=math.nan,
-            build_seconds=time.perf_counter() - t0,
-            solve_seconds=0.0,
-            solver=solver,
-        )
+        return inputs.infeasible("p_center")
     if data.n == 0:
         sel = np.concatenate([req, np.setdiff1d(np.arange(data.m), req)[: p - len(req)]])
-        return result(
-            model="p_center",
-            data=data,
-            selected=sel,
-            objective=0.0,
-            status=SolveStatus.OPTIMAL,
-            bound=0.0,
-            build_seconds=time.perf_counter() - t0,
-            solve_seconds=0.0,
-            solver=solver,
-        )
+        return inputs.finish("p_center", sel, 0.0, SolveStatus.OPTIMAL, 0.0)
     _, nearest = data.k_nearest(np.arange(data.n, dtype=np.int64), 1)
     low = float(nearest[:, 0].max())
     ub_sel = _farthest_first(data, req, p)
@@ -156,16 +130,10 @@ def p_center(
     _, cost = data.nearest_open(best_sel)
     objective = float(cost.max())
     bound = float(radii[lo]) if lo < len(radii) else objective
-    return result(
-        model="p_center",
-        data=data,
-        selected=best_sel,
-        objective=objective,
-        status=status,
-        bound=objective if status is SolveStatus.OPTIMAL else bound,
-        build_seconds=time.perf_counter() - t0 - spent,
+    return inputs.finish(
+        "p_center", best_sel, objective, status,
+        objective if status is SolveStatus.OPTIMAL else bound,
         solve_seconds=spent,
-        solver=solver,
         stats={"rows": data.n, "cols": data.m, "probes": probes, "radii": len(radii)},
     )
 

@@ -19,11 +19,39 @@ import scipy.sparse as sp
 
 from optimizer.errors import DataError
 
-__all__ = ["LONG_COLUMNS", "CostData", "CostInput", "prepare_costs"]
+__all__ = ["LONG_COLUMNS", "CostData", "CostInput", "CostTable", "prepare_costs"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-CostInput = npt.ArrayLike | pd.DataFrame
+
+
+@dataclass(frozen=True)
+class CostTable:
+    """Costs with their ids and weights, as built from layers (see `optimizer.locate.geo`).
+
+    Passed as ``costs`` to any kernel, it supplies ``demand_ids``, ``site_ids``, the long
+    table's ``columns`` and, when the kernel is given no weights, ``weights``.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Long table ``demand_id``, ``site_id``, ``cost``: the reachable pairs.
+    demand_ids, site_ids : tuple
+        Every demand point and candidate site, in layer order (points with no pair included).
+    weights : pandas.Series or None
+        Demand weight per demand id, or None.
+    unit : str
+        What ``cost`` counts (``"metres"``, ``"minutes"``).
+    """
+
+    table: pd.DataFrame
+    demand_ids: tuple[Hashable, ...]
+    site_ids: tuple[Hashable, ...]
+    weights: pd.Series | None = None
+    unit: str = "metres"
+
+
+CostInput = npt.ArrayLike | pd.DataFrame | CostTable
 LONG_COLUMNS = ("demand_id", "site_id", "cost")
 _CHUNK_CELLS = 20_000_000  # dense rows are processed in blocks of about this many cells
 
@@ -174,6 +202,30 @@ class CostData:
             best_cost[a:b] = c
         return best, best_cost
 
+    def pairs_to(
+        self, open_pos: Sequence[int] | IntArray, limit: float = np.inf
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Demand rows, site positions and costs of every pair to an open site with cost <= limit.
+
+        Sorted by row, then cost, then site position.
+        """
+        opened = np.unique(np.asarray(open_pos, dtype=np.int64))
+        if self.dense is None:
+            assert self.indptr is not None
+            assert self.indices is not None
+            assert self.pair_costs is not None
+            mask = np.zeros(self.m, dtype=bool)
+            mask[opened] = True
+            keep = mask[self.indices] & (self.pair_costs <= limit)
+            rows = np.repeat(np.arange(self.n), np.diff(self.indptr))[keep]
+            cols, cost = self.indices[keep], self.pair_costs[keep]
+        else:
+            sub = self.dense[:, opened]
+            r, c = np.nonzero(np.isfinite(sub) & (sub <= limit))
+            rows, cols, cost = r.astype(np.int64), opened[c], sub[r, c]
+        order = np.lexsort((cols, cost, rows))
+        return rows[order], cols[order], cost[order]
+
     def finite_costs(self, low: float, high: float) -> FloatArray:
         """Sorted distinct finite costs in ``[low, high]``."""
         if self.dense is None:
@@ -252,9 +304,10 @@ def prepare_costs(
 
     Parameters
     ----------
-    costs : array_like or pandas.DataFrame
+    costs : array_like, pandas.DataFrame or CostTable
         Dense ``(n_demand, n_site)`` costs (``inf`` = unreachable), or a long table with the
-        three ``columns`` (demand id, site id, cost); pairs absent from the table are unreachable.
+        three ``columns`` (demand id, site id, cost); pairs absent from the table are unreachable;
+        or a `CostTable`, which brings its own ids and (when ``weights`` is None) weights.
     weights : array_like, pandas.Series or None
         Demand weights aligned with the demand ids (a Series is matched by its index);
         None gives every demand point weight 1.
@@ -278,6 +331,11 @@ def prepare_costs(
     DataError
         On malformed input; the message says what was received and how to fix it.
     """
+    if isinstance(costs, CostTable):
+        weights = costs.weights if weights is None else weights
+        demand_ids = list(costs.demand_ids) if demand_ids is None else demand_ids
+        site_ids = list(costs.site_ids) if site_ids is None else site_ids
+        costs, columns = costs.table, LONG_COLUMNS
     if isinstance(costs, pd.DataFrame):
         data = _from_long(costs, weights, demand_ids, site_ids, columns)
     else:

@@ -33,7 +33,6 @@ after the LSCP reductions (a cover found this way is optimal, with no MCLP MIP a
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
@@ -42,15 +41,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from optimizer.errors import SolverError
-from optimizer.locate._common import (
-    check_count,
-    check_standard,
-    greedy_cover,
-    remaining_time,
-    result,
-    solver_options,
-)
-from optimizer.locate.costs import LONG_COLUMNS, CostInput, prepare_costs
+from optimizer.locate._common import check_count, check_standard, greedy_cover, remaining_time
+from optimizer.locate._kernel import begin
+from optimizer.locate.costs import LONG_COLUMNS, CostInput
 from optimizer.locate.reduce import dominated_columns, dominated_rows, merge_rows
 from optimizer.locate.result import LocateResult
 from optimizer.solvers.mip import MipModel, SolverOptions, solve_mip
@@ -197,9 +190,9 @@ def solve_set_cover(
 
 def lscp(
     costs: CostInput,
-    standard: float,
-    *,
     weights: npt.ArrayLike | pd.Series | None = None,
+    *,
+    standard: float,
     required: Iterable[Hashable] = (),
     forbidden: Iterable[Hashable] = (),
     demand_ids: Sequence[Hashable] | None = None,
@@ -214,13 +207,14 @@ def lscp(
 
     Parameters
     ----------
-    costs : array_like or pandas.DataFrame
-        Dense ``(n_demand, n_site)`` costs (``inf`` = unreachable) or a long table with
-        ``columns`` (demand id, site id, cost); absent pairs are unreachable.
-    standard : float
-        Service standard: a point is covered by a site with cost ``<= standard``.
+    costs : array_like, pandas.DataFrame or CostTable
+        Dense ``(n_demand, n_site)`` costs (``inf`` = unreachable), a long table with
+        ``columns`` (demand id, site id, cost; absent pairs are unreachable), or a `CostTable`
+        from `optimizer.locate.geo.from_geodataframes`.
     weights : array_like or pandas.Series, optional
         Demand weights, only used to report covered weight (every point must be covered).
+    standard : float
+        Service standard: a point is covered by a site with cost ``<= standard``.
     required, forbidden : iterable of site ids
         Sites forced open, and sites kept closed.
     demand_ids, site_ids : sequence, optional
@@ -242,63 +236,32 @@ def lscp(
         ``objective`` = number of open sites; status ``infeasible`` when some point has no
         allowed site within the standard.
     """
-    t0 = time.perf_counter()
-    options = solver_options(solver, time_limit, mip_gap, threads)
     s = check_standard(standard)
-    data, req = prepare_costs(
-        costs,
-        weights,
-        demand_ids=demand_ids,
-        site_ids=site_ids,
-        required=required,
-        forbidden=forbidden,
-        columns=columns,
-    )
-    cov = data.coverage(s)
-    if (np.diff(cov.indptr) == 0).any():
-        return result(
-            model="lscp",
-            data=data,
-            selected=req,
-            objective=math.nan,
-            status=SolveStatus.INFEASIBLE,
-            bound=math.nan,
-            build_seconds=time.perf_counter() - t0,
-            solve_seconds=0.0,
-            solver=solver,
-            standard=s,
-            stats={"uncoverable": int((np.diff(cov.indptr) == 0).sum())},
-        )
-    a, alive, fixed, stats = reduce_set_cover(cov, req)
-    build = time.perf_counter() - t0
-    status, chosen, bound, seconds, _ = solve_set_cover(a, options)
+    inputs = begin(costs, weights, required=required, forbidden=forbidden,
+                   demand_ids=demand_ids, site_ids=site_ids, columns=columns, solver=solver,
+                   time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    cov = inputs.data.coverage(s)
+    uncoverable = int((np.diff(cov.indptr) == 0).sum())
+    if uncoverable:
+        return inputs.infeasible("lscp", standard=s, stats={"uncoverable": uncoverable})
+    a, alive, fixed, stats = reduce_set_cover(cov, inputs.required)
+    status, chosen, bound, seconds, _ = solve_set_cover(a, inputs.options)
     if status is SolveStatus.ERROR:
         raise SolverError(
             f"LSCP: {solver} stopped without a cover (time limit {time_limit} s?); raise time_limit"
         )
     selected = np.concatenate([fixed, alive[chosen]])
     objective = float(len(np.unique(selected)))
-    return result(
-        model="lscp",
-        data=data,
-        selected=selected,
-        objective=objective,
-        status=status,
-        bound=len(fixed) + bound,
-        build_seconds=build,
-        solve_seconds=seconds,
-        solver=solver,
-        standard=s,
-        stats=stats,
-    )
+    return inputs.finish("lscp", selected, objective, status, len(fixed) + bound,
+                         solve_seconds=seconds, standard=s, stats=stats)
 
 
 def mclp(
     costs: CostInput,
     weights: npt.ArrayLike | pd.Series | None,
+    *,
     standard: float,
     p: int,
-    *,
     required: Iterable[Hashable] = (),
     forbidden: Iterable[Hashable] = (),
     demand_ids: Sequence[Hashable] | None = None,
@@ -313,10 +276,10 @@ def mclp(
 
     Parameters
     ----------
-    costs : array_like or pandas.DataFrame
-        Dense costs or a long table (see `lscp`).
+    costs : array_like, pandas.DataFrame or CostTable
+        Dense costs, a long table or a `CostTable` (see `lscp`).
     weights : array_like or pandas.Series or None
-        Demand weights (population); None = 1 each.
+        Demand weights (population); None = 1 each (or the `CostTable`'s weights).
     standard : float
         Service standard (cost threshold of coverage).
     p : int
@@ -330,32 +293,14 @@ def mclp(
         ``objective`` = covered weight; status ``infeasible`` when ``p`` is below the number of
         required sites or above the number of allowed sites.
     """
-    t0 = time.perf_counter()
-    options = solver_options(solver, time_limit, mip_gap, threads)
     s = check_standard(standard)
     p = check_count(p)
-    data, req = prepare_costs(
-        costs,
-        weights,
-        demand_ids=demand_ids,
-        site_ids=site_ids,
-        required=required,
-        forbidden=forbidden,
-        columns=columns,
-    )
+    inputs = begin(costs, weights, required=required, forbidden=forbidden,
+                   demand_ids=demand_ids, site_ids=site_ids, columns=columns, solver=solver,
+                   time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    data, req = inputs.data, inputs.required
     if len(req) > p or p > data.m:
-        return result(
-            model="mclp",
-            data=data,
-            selected=req,
-            objective=math.nan,
-            status=SolveStatus.INFEASIBLE,
-            bound=math.nan,
-            build_seconds=time.perf_counter() - t0,
-            solve_seconds=0.0,
-            solver=solver,
-            standard=s,
-        )
+        return inputs.infeasible("mclp", standard=s)
     cov = data.coverage(s)
     w = data.weights
     done = _covered_rows(cov, req)
@@ -372,25 +317,12 @@ def mclp(
     alive = alive[~dom]
     q = p - len(req)
     greedy = greedy_cover(a.tocsc(), wr, q) if q > 0 and a.shape[0] else np.zeros(0, np.int64)
-    status, chosen, bound, seconds = _solve_reduced_mclp(a, wr, q, greedy, options, stats)
-    build = time.perf_counter() - t0 - seconds  # reductions and tests, not solver time
-    bound += constant
+    status, chosen, bound, seconds = _solve_reduced_mclp(a, wr, q, greedy, inputs.options, stats)
     selected = _pad(np.concatenate([req, alive[chosen]]), p, data.m)
     _, cost = data.nearest_open(selected)
     objective = float(w[cost <= s].sum())
-    return result(
-        model="mclp",
-        data=data,
-        selected=selected,
-        objective=objective,
-        status=status,
-        bound=bound,
-        build_seconds=build,
-        solve_seconds=seconds,
-        solver=solver,
-        standard=s,
-        stats=stats,
-    )
+    return inputs.finish("mclp", selected, objective, status, bound + constant,
+                         solve_seconds=seconds, standard=s, stats=stats)
 
 
 def _solve_reduced_mclp(

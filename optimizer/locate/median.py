@@ -60,8 +60,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from optimizer.errors import SolverError
-from optimizer.locate._common import check_count, remaining_time, result, solver_options
-from optimizer.locate.costs import LONG_COLUMNS, CostData, CostInput, prepare_costs
+from optimizer.locate._common import check_count, remaining_time
+from optimizer.locate._kernel import begin
+from optimizer.locate.costs import LONG_COLUMNS, CostData, CostInput
 from optimizer.locate.heuristic import finite_costs, greedy_add, substitute
 from optimizer.locate.result import LocateResult
 from optimizer.locate.truncation import extend, tie_complete
@@ -85,8 +86,8 @@ _LP_MARGIN = 2  # sites added beyond the rank where a short point's LP service r
 def p_median(
     costs: CostInput,
     weights: npt.ArrayLike | pd.Series | None,
-    p: int,
     *,
+    p: int,
     required: Iterable[Hashable] = (),
     forbidden: Iterable[Hashable] = (),
     demand_ids: Sequence[Hashable] | None = None,
@@ -103,10 +104,11 @@ def p_median(
 
     Parameters
     ----------
-    costs : array_like or pandas.DataFrame
-        Dense ``(n_demand, n_site)`` costs (``inf`` = unreachable) or a long table.
+    costs : array_like, pandas.DataFrame or CostTable
+        Dense ``(n_demand, n_site)`` costs (``inf`` = unreachable), a long table, or a
+        `CostTable` from `optimizer.locate.geo.from_geodataframes`.
     weights : array_like or pandas.Series or None
-        Demand weights; None = 1 each.
+        Demand weights; None = 1 each (or the `CostTable`'s weights).
     p : int
         Number of sites to open, required sites included.
     required, forbidden : iterable of site ids
@@ -130,31 +132,14 @@ def p_median(
         ``objective`` = weighted total cost; ``stats`` holds ``rounds`` and the last model size.
         Status ``infeasible`` when ``p`` is out of range or a point reaches no allowed site.
     """
-    t0 = time.perf_counter()
-    options = solver_options(solver, time_limit, mip_gap, threads)
     p = check_count(p)
-    data, req = prepare_costs(
-        costs,
-        weights,
-        demand_ids=demand_ids,
-        site_ids=site_ids,
-        required=required,
-        forbidden=forbidden,
-        columns=columns,
-    )
+    inputs = begin(costs, weights, required=required, forbidden=forbidden,
+                   demand_ids=demand_ids, site_ids=site_ids, columns=columns, solver=solver,
+                   time_limit=time_limit, mip_gap=mip_gap, threads=threads)
+    data, req, options = inputs.data, inputs.required, inputs.options
     reach = data.reach_counts()
     if len(req) > p or p > data.m or (data.n and (p == 0 or (reach == 0).any())):
-        return result(
-            model="p_median",
-            data=data,
-            selected=req,
-            objective=math.nan,
-            status=SolveStatus.INFEASIBLE,
-            bound=math.nan,
-            build_seconds=time.perf_counter() - t0,
-            solve_seconds=0.0,
-            solver=solver,
-        )
+        return inputs.infeasible("p_median")
     w = data.weights
     in_model = (w > 0) | (reach < data.m)
     rows = np.flatnonzero(in_model).astype(np.int64)
@@ -162,17 +147,7 @@ def p_median(
         # no point with weight that could be left unserved: any p sites cost nothing
         free = np.setdiff1d(np.arange(data.m), req)[: p - len(req)]
         sel = np.concatenate([req, free]).astype(np.int64)
-        return result(
-            model="p_median",
-            data=data,
-            selected=sel,
-            objective=0.0,
-            status=SolveStatus.OPTIMAL,
-            bound=0.0,
-            build_seconds=time.perf_counter() - t0,
-            solve_seconds=0.0,
-            solver=solver,
-        )
+        return inputs.finish("p_median", sel, 0.0, SolveStatus.OPTIMAL, 0.0)
     budget = _SEARCH_SHARE * time_limit if time_limit is not None else _SEARCH_SECONDS
     best_sel = _greedy_start(data, req, p, min(budget, _SEARCH_SECONDS))
     if initial_k is not None:
@@ -183,7 +158,7 @@ def p_median(
         k = np.minimum(reach[rows], np.maximum(_open_rank(data, rows, best_sel, 2) + 1, 4))
     else:
         k = np.minimum(reach[rows], max(4, math.ceil(data.m / max(p, 1)) + 1))
-    build = time.perf_counter() - t0
+    build = inputs.elapsed()
     rounds = _Rounds(data, rows, reach, req, p, options, best_sel)
     if fit_lp:
         rounds.fit_lp(k)
@@ -200,18 +175,9 @@ def p_median(
         )
     if status is SolveStatus.OPTIMAL:
         best_obj = bound = float(best_obj)
-    return result(
-        model="p_median",
-        data=data,
-        selected=best_sel,
-        objective=best_obj,
-        status=status,
-        bound=bound if math.isfinite(bound) else math.nan,
-        build_seconds=build,
-        solve_seconds=solve_seconds,
-        solver=solver,
-        stats=stats,
-    )
+    return inputs.finish("p_median", best_sel, best_obj, status,
+                         bound if math.isfinite(bound) else math.nan,
+                         build_seconds=build, solve_seconds=solve_seconds, stats=stats)
 
 
 class _Rounds:

@@ -13,6 +13,14 @@ from optimizer.solvers.status import SolveStatus
 __all__ = ["LocateResult"]
 
 
+ALLOCATION_COLUMNS = ("demand_id", "site_id", "cost", "amount")
+
+
+def _no_allocation() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object if c.endswith("id") else float)
+                         for c in ALLOCATION_COLUMNS})
+
+
 @dataclass(frozen=True)
 class LocateResult:
     """Outcome of one location model.
@@ -49,6 +57,15 @@ class LocateResult:
         Sum of all demand weights.
     stats : Mapping[str, int]
         Model sizes and reduction counts (rows merged, columns dropped, iterations, ...).
+    allocation : pandas.DataFrame
+        Which open sites serve which demand points: ``demand_id``, ``site_id``, ``cost`` and
+        ``amount`` (the share of the point's weight the site serves: 1 for its nearest site in
+        the median and center models, for every open site within the standard in the coverage
+        models, the flow's share in the capacitated models). Points served by no open site have
+        no row. Empty when no solution exists.
+    backup_weight : float
+        Demand weight covered by at least two open sites within the standard (LSCP-B, BCLP);
+        NaN for the other models.
     """
 
     model: str
@@ -64,6 +81,8 @@ class LocateResult:
     covered_weight: float = math.nan
     total_weight: float = math.nan
     stats: Mapping[str, int] = field(default_factory=dict, compare=False)
+    allocation: pd.DataFrame = field(default_factory=_no_allocation, repr=False, compare=False)
+    backup_weight: float = math.nan
 
     @property
     def is_optimal(self) -> bool:
@@ -74,3 +93,56 @@ class LocateResult:
     def seconds(self) -> float:
         """Build plus solve time."""
         return self.build_seconds + self.solve_seconds
+
+    @property
+    def facility_clients(self) -> dict[Hashable, tuple[Hashable, ...]]:
+        """Each open site's demand ids (spopt's ``fac2cli``), in input order of the points."""
+        groups = self.allocation.groupby("site_id", sort=False)["demand_id"]
+        served: dict[Hashable, tuple[Hashable, ...]] = {
+            site: tuple(ids) for site, ids in groups}
+        return {site: served.get(site, ()) for site in self.selected}
+
+    @property
+    def client_facilities(self) -> dict[Hashable, tuple[Hashable, ...]]:
+        """Each demand point's serving sites (spopt's ``cli2fac``), empty when none serves it."""
+        groups = self.allocation.groupby("demand_id", sort=False)["site_id"]
+        served: dict[Hashable, tuple[Hashable, ...]] = {
+            demand: tuple(sorted(ids, key=str)) for demand, ids in groups}
+        return {d: served.get(d, ()) for d in self.assignment["demand_id"]}
+
+    @property
+    def uncovered_count(self) -> int:
+        """Demand points that no open site serves (within the standard, for coverage models)."""
+        n = len(self.assignment)
+        return int(n - self.allocation["demand_id"].nunique()) if n else 0
+
+    @property
+    def mean_cost(self) -> float:
+        """Weight-averaged cost of service over the served demand (spopt's ``mean_dist``).
+
+        Each point counts with its weight times the share a site serves (see ``allocation``);
+        NaN when nothing is served or the demand has no weight.
+        """
+        alloc = self.allocation
+        if alloc.empty:
+            return math.nan
+        weight = self.assignment.set_index("demand_id")["weight"].reindex(alloc["demand_id"])
+        mass = weight.to_numpy(dtype=float) * alloc["amount"].to_numpy(dtype=float)
+        if self.model in _COVERAGE_MODELS:
+            # coverage lists every covering site: average over each point's nearest one
+            return _nearest_mean(self.assignment)
+        total = float(mass.sum())
+        if total <= 0:
+            return math.nan
+        return float(mass @ alloc["cost"].to_numpy(dtype=float)) / total
+
+
+_COVERAGE_MODELS = frozenset({"lscp", "mclp", "lscp_b", "bclp"})
+
+
+def _nearest_mean(assignment: pd.DataFrame) -> float:
+    cost = assignment["cost"].to_numpy(dtype=float)
+    weight = assignment["weight"].to_numpy(dtype=float)
+    ok = math.inf > cost
+    total = float(weight[ok].sum())
+    return float(weight[ok] @ cost[ok]) / total if total > 0 else math.nan

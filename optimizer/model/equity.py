@@ -19,7 +19,12 @@ import pandas as pd
 from optimizer.dataset.load import Dataset
 from optimizer.model.inputs import ModelInputs, growth_factors
 from optimizer.model.reach import access_table
-from optimizer.spatial.access import access_column, access_indices, town_access, weighted_gini
+from optimizer.spatial.access import (
+    access_column,
+    access_indices,
+    gini_skipping_nan,
+    town_access,
+)
 
 __all__ = ["access_by_town", "equity_summary"]
 
@@ -71,10 +76,14 @@ def equity_summary(access: pd.DataFrame) -> dict[str, dict[str, object]]:
             ok = np.isfinite(values)
             low, high = (float(values[ok].min()), float(values[ok].max())) if ok.any() \
                 else (math.nan, math.nan)
-            by_year[str(year)] = {
+            gini, skipped = gini_skipping_nan(values, pop.to_numpy(dtype=np.float64))
+            entry: dict[str, object] = {
                 "lowest": round(low, 6), "highest": round(high, 6),
                 "spread": round(high - low, 6),
-                "gini": round(weighted_gini(values[ok], pop.to_numpy(dtype=np.float64)[ok]), 6),
+                "gini": round(gini, 6),
             }
+            if skipped:  # towns with no access are left out of the Gini, and said so
+                entry["no_access_skipped"] = skipped
+            by_year[str(year)] = entry
         result[column] = by_year
     return result

@@ -22,6 +22,7 @@ Inequality across towns uses each town's population-weighted mean access:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
@@ -29,12 +30,14 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import DataError, Problem, ScenarioError
+from optimizer.spatial.access_models import AccessWarning
 
 __all__ = [
     "DEFAULT_STEP_WEIGHTS",
     "access_column",
     "access_indices",
     "decile_ratio",
+    "gini_skipping_nan",
     "inequality",
     "step_weight",
     "town_access",
@@ -57,8 +60,9 @@ def _check_steps(step_weights: Mapping[float, float]) -> tuple[np.ndarray, np.nd
     weights = np.array([float(step_weights[b]) for b in sorted(step_weights)], dtype=np.float64)
     if not (np.all(np.isfinite(bounds)) and bounds[0] > 0):
         raise ScenarioError(f"step bounds must be positive minutes (got {sorted(step_weights)})")
-    if not (np.all(weights >= 0) and np.all(weights <= 1)):
-        raise ScenarioError(f"step weights must lie in [0, 1] (got {list(weights)})")
+    # access (pysal) takes any non-negative step weight; a weight above 1 scales supply up
+    if not (np.all(np.isfinite(weights)) and np.all(weights >= 0)):
+        raise ScenarioError(f"step weights must be finite and >= 0 (got {list(weights)})")
     return bounds, weights
 
 
@@ -105,9 +109,12 @@ def two_step_fca(
     fac_ids = pd.Index(supply.index.astype(str))
     dest = fac_ids.get_indexer(table["destination_id"].astype(str).to_numpy()[keep])
     w = w[keep]
-    if (origin < 0).any():
-        raise DataError("the travel table has origins that are not demand points")
-    known = dest >= 0
+    unknown = int((origin < 0).sum())
+    if unknown:
+        # a table built for a wider area: rows for other origins are not an error
+        warnings.warn(f"travel table: {unknown} rows have an origin that is not a demand "
+                      "point; they are ignored", AccessWarning, stacklevel=2)
+    known = (dest >= 0) & (origin >= 0)
     origin, dest, w = origin[known], dest[known], w[known]
     pop = population.to_numpy(dtype=np.float64)
     s = supply.to_numpy(dtype=np.float64)
@@ -164,8 +171,19 @@ def town_access(access: pd.DataFrame, resources: Sequence[str]) -> pd.DataFrame:
     return means.rename_axis("town_code").reset_index()
 
 
+def gini_skipping_nan(values: np.ndarray, weights: np.ndarray) -> tuple[float, int]:
+    """The weighted Gini over the finite values, and how many NaN ("no access") it skipped."""
+    x = np.asarray(values, dtype=np.float64)
+    skipped = int(np.isnan(x).sum())
+    return weighted_gini(x[~np.isnan(x)], np.asarray(weights, dtype=np.float64)[~np.isnan(x)]), \
+        skipped
+
+
 def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
-    """Return the population-weighted Gini coefficient of ``values`` (see module docstring)."""
+    """Return the population-weighted Gini coefficient of ``values`` (see module docstring).
+
+    Non-finite values (NaN: no access) are left out; `gini_skipping_nan` also counts them.
+    """
     x = np.asarray(values, dtype=np.float64)
     p = np.asarray(weights, dtype=np.float64)
     ok = np.isfinite(x) & (p > 0)

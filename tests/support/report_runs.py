@@ -32,7 +32,8 @@ covered_share_primary
 """
 
 
-INDICATORS = """indicator,year,kind,resource,per,sense,target,achieved,met,shortfall,shortfall_pct,note
+INDICATORS = """indicator,year,kind,resource,per,sense,target,achieved,met,shortfall,\
+shortfall_pct,note
 beds per 1000 (cap),2025,binding,beds,1000,<=,5.0,5.0,True,0,0,tiny plan
 beds per 1000 (cap),2030,binding,beds,1000,<=,4.9,4.909,False,0.009,0.18,tiny plan
 doctors per 1000 (floor),2030,expected,doctors,1000,>=,3.0,3.1,True,0,0,tiny plan
