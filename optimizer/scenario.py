@@ -44,6 +44,7 @@ from optimizer.model.sections import (
     SubCentreSection,
 )
 from optimizer.schema import TIERS
+from optimizer.uncertainty.section import UncertaintySection
 
 __all__ = [
     "AccessSection",
@@ -227,6 +228,7 @@ class Scenario(_Strict):
     solver: SolverSection = Field(default_factory=SolverSection)
     explain: ExplainSection = Field(default_factory=ExplainSection)
     justify: JustifySection = Field(default_factory=JustifySection)
+    uncertainty: UncertaintySection = Field(default_factory=UncertaintySection)
     source: Path | None = Field(default=None, exclude=True)
 
     @property
