@@ -72,16 +72,18 @@ def _sample(dist: Distribution, nominal: float, rng: np.random.Generator) -> flo
     kind = dist.distribution
     if dist.certain:
         return nominal
+    low = float(dist.low) if dist.low is not None else nominal
+    high = float(dist.high) if dist.high is not None else nominal
+    sd = float(dist.sd or 0.0)
     if kind == "uniform":
-        return float(rng.uniform(dist.low, dist.high))
+        return float(rng.uniform(low, high))
     if kind == "triangular":
-        low, high = float(dist.low or nominal), float(dist.high or nominal)
         mode = min(max(dist.mode if dist.mode is not None else nominal, low), high)
         return float(rng.triangular(low, mode, high)) if high > low else low
     if kind == "normal":
-        return float(rng.normal(dist.mean if dist.mean is not None else nominal, dist.sd))
+        return float(rng.normal(dist.mean if dist.mean is not None else nominal, sd))
     if kind == "lognormal":
-        return float(nominal * math.exp(rng.normal(0.0, dist.sd)))
+        return float(nominal * math.exp(rng.normal(0.0, sd)))
     values = np.asarray(dist.values, dtype=float)
     weights = (np.asarray(dist.weights, dtype=float) if dist.weights is not None
                else np.ones(len(values)))
