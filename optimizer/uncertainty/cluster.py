@@ -127,7 +127,7 @@ def run_batches(tasks: Sequence[DrawTask], on_records: OnRecords, *,
         futures = [client.submit(solve_batch, task, key=key, pure=False)
                    for key, task in keys.items()]
         try:
-            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+            for future in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
                 task = keys[str(future.key)]
                 try:
                     records: list[dict[str, Any]] | None = future.result()
