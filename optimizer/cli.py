@@ -263,6 +263,9 @@ def justify(
     no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip the maps.")] = False,
     xlsx: XlsxOption = False,
     threads: ThreadsOption = None,
+    draws: Annotated[int | None, typer.Option(min=1, help="Also run N uncertainty draws (into "
+                                              "the sibling uncertainty/ folder, resumable) and "
+                                              "state the conclusion as probabilities.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Justify sub-centre sites: regret against the optimum, ranking, robustness, pairings."""
@@ -280,8 +283,15 @@ def justify(
                 err.print(f"  {line}", highlight=False, markup=False)
                 status.update(escape(line))
 
+            facts = None
+            if draws is not None:
+                from optimizer.uncertainty.job import run_uncertainty
+
+                progress(f"running {draws} uncertainty draws")
+                facts = run_uncertainty(scenario, target.parent / "uncertainty", sites=sites,
+                                        draws=draws, make_map=not no_maps).facts
             return run_justify(spec, sites, target, progress=None if as_json else progress,
-                               make_map=not no_maps, finish=finish)
+                               make_map=not no_maps, finish=finish, uncertainty=facts)
 
     summary = guarded(work, as_json=as_json)
     if as_json:
@@ -336,6 +346,51 @@ def sweep(
     summary = guarded(work, as_json=as_json)
     if as_json:
         sys.stdout.write((target / "summary.json").read_text(encoding="utf-8"))
+        return
+    print_job(summary.to_text(), summary.out_dir)
+
+
+@app.command()
+def uncertainty(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML), e.g. "
+                                             "scenarios/yongchuan_2030.toml.")],
+    draws: Annotated[int | None, typer.Option(min=1, help="Draws (default [uncertainty] "
+                                              "draws).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default [uncertainty] "
+                                             "seed); the same seed gives the same tables.")]
+    = None,
+    sites: Annotated[str | None, typer.Option(help="The set judged, comma-separated (default: "
+                                              "as justify).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask scheduler "
+                                                  "(default: a local cluster).")] = None,
+    workers: Annotated[int | None, typer.Option(min=0, help="Workers of the local cluster; 0 "
+                                                "runs in this process.")] = None,
+    model: Annotated[bool, typer.Option("--model", help="Also re-optimise the allocation model "
+                                        "per draw (slow: seconds to minutes a draw).")] = False,
+    out: Annotated[Path | None, typer.Option(help="Output folder; default out/<scenario "
+                                             "name>/uncertainty. A rerun into it computes only "
+                                             "the missing draws.")] = None,
+    no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip the village map.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """How sure is the sub-centre choice: seeded draws of what is estimated, on Dask."""
+    from optimizer.config.scenario import load_scenario
+    from optimizer.uncertainty.job import run_uncertainty
+
+    def work() -> Any:
+        target = out or Path("out") / load_scenario(scenario).name / "uncertainty"
+
+        def progress(done: int, total: int) -> None:
+            if not as_json:
+                err.print(f"  {done}/{total} draws", highlight=False, markup=False)
+
+        return run_uncertainty(scenario, target, sites=sites, draws=draws, seed=seed,
+                               scheduler=scheduler, workers=workers, model=model,
+                               make_map=not no_maps, progress=progress)
+
+    summary = guarded(work, as_json=as_json)
+    if as_json:
+        sys.stdout.write((summary.out_dir / "uncertainty.json").read_text(encoding="utf-8"))
         return
     print_job(summary.to_text(), summary.out_dir)
 

@@ -43,6 +43,7 @@ from optimizer.config.sections import (
     SubCentreSection,
 )
 from optimizer.config.travel import TravelSettings
+from optimizer.config.uncertainty import UncertaintySection
 from optimizer.dataset.schema import TIERS
 from optimizer.errors import ScenarioError
 
@@ -230,6 +231,7 @@ class Scenario(_Strict):
     solver: SolverSection = Field(default_factory=SolverSection)
     explain: ExplainSection = Field(default_factory=ExplainSection)
     justify: JustifySection = Field(default_factory=JustifySection)
+    uncertainty: UncertaintySection = Field(default_factory=UncertaintySection)
     source: Path | None = Field(default=None, exclude=True)
 
     @property

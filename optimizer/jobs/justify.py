@@ -105,13 +105,21 @@ def _sha256(path: Path) -> str:
 
 
 def _analyse_and_write(scenario: Scenario, sites: Sequence[str] | str | None, folder: Path,
-                       say: Progress, *,
-                       make_map: bool) -> tuple[Analysis, list[Sentence], Dataset]:
-    """Compute the justification and write its files into ``folder``."""
+                       say: Progress, *, make_map: bool,
+                       uncertainty: Mapping[str, Any] | None = None
+                       ) -> tuple[Analysis, list[Sentence], Dataset]:
+    """Compute the justification and write its files into ``folder``.
+
+    With ``uncertainty`` (the facts of :func:`optimizer.uncertainty.job.run_uncertainty`), the
+    single-number verdict gives way to the draws' probabilities.
+    """
     say(f"loading data from {scenario.data.folder.name}")
     dataset = load_dataset([scenario.data.folder])
     analysis = analyse(scenario, dataset, sites, progress=say)
     sentences: list[Sentence] = conclusion(analysis.facts, analysis.marginal, analysis.pairings)
+    if uncertainty is not None:
+        analysis.facts["uncertainty"] = dict(uncertainty)
+        sentences = [*sentences[:-1], *uncertainty["conclusion"]]
     inputs: dict[str, Any] = {}
     if scenario.source is not None and Path(scenario.source).is_file():
         inputs["scenario"] = {"file": Path(scenario.source).name,
@@ -135,6 +143,7 @@ def justify(
     progress: Progress | None = None,
     make_map: bool = True,
     finish: Callable[[Path, Dataset], None] | None = None,
+    uncertainty: Mapping[str, Any] | None = None,
 ) -> JustifySummary:
     """Justify a sub-centre choice against every alternative and write the argument.
 
@@ -154,6 +163,9 @@ def justify(
     finish : callable, optional
         Called with the folder being built, after the files are in it and before the swap (the
         CLI adds the report and maps there).
+    uncertainty : mapping, optional
+        Facts of uncertainty draws of the same sites (``justify --draws``): the conclusion
+        states their probabilities instead of a single verdict.
 
     Returns
     -------
@@ -178,7 +190,8 @@ def justify(
     out = Path(out_dir)
     with replace_folder(out, "justify", inputs=scenario.input_paths) as tmp:
         analysis, sentences, dataset = _analyse_and_write(scenario, sites, tmp, say,
-                                                          make_map=make_map)
+                                                          make_map=make_map,
+                                                          uncertainty=uncertainty)
         say(f"writing {out}")
         if finish is not None:
             finish(tmp, dataset)

@@ -7,7 +7,7 @@ an interrupted sweep resumes by skipping ids already done.
 
 Each point's scenario is the base scenario's raw table with the dotted keys set (missing tables
 on the way are created), validated with :func:`optimizer.config.scenario.scenario_from_dict` and the
-travel settings with :meth:`optimizer.travel.table.TravelSettings.from_dict`, all before any solve.
+travel settings (typed in the scenario), all before any solve.
 """
 
 from __future__ import annotations

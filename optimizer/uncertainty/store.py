@@ -1,0 +1,49 @@
+"""Per-draw result files: one JSON file per draw, written atomically, read back to resume.
+
+Draw ``i`` is ``draws/draw_<i>.json`` (six digits) in the output folder, written to a temporary
+name beside it and renamed into place, so a killed run leaves whole files or none. Each file
+carries the fingerprint of what produced it (scenario, data files, sites, seed, sensitivity
+draws); on a rerun a draw whose file exists with the same fingerprint is not computed again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from optimizer.sweep.store import write_atomically
+
+__all__ = ["draw_path", "read_draws", "write_draw"]
+
+
+def draw_path(folder: Path, draw: int) -> Path:
+    """Where draw ``draw`` is stored."""
+    return folder / f"draw_{draw:06d}.json"
+
+
+def write_draw(folder: Path, record: dict[str, Any]) -> Path:
+    """Store one draw's record as sorted JSON; return the file."""
+    path = draw_path(folder, int(record["draw"]))
+    text = json.dumps(record, ensure_ascii=False, sort_keys=True, allow_nan=False,
+                      separators=(",", ":"))
+    write_atomically(path, (text + "\n").encode("utf-8"))
+    return path
+
+
+def read_draws(folder: Path, draws: Iterable[int], fingerprint: str) -> dict[int, dict[str, Any]]:
+    """The stored records of ``draws`` made with ``fingerprint`` (others are left out)."""
+    found: dict[int, dict[str, Any]] = {}
+    for draw in draws:
+        path = draw_path(folder, draw)
+        if not path.is_file():
+            continue
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if (isinstance(record, dict) and record.get("draw") == draw
+                and record.get("fingerprint") == fingerprint):
+            found[draw] = record
+    return found
