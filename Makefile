@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup fonts run test lint clean
+.PHONY: setup fonts run test test-fast lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(STAMP)
 	$(BIN)/ruff check optimizer tests benchmarks scripts data/build.py
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# The fast lane: everything but the tests marked slow (shipped-data solves, subprocesses, Dask,
+# browsers). CI runs `make test`.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -28,6 +28,7 @@ def test_unknown_option_is_usage_error() -> None:
     assert runner.invoke(app, ["validate", "--bogus"]).exit_code == EXIT_USAGE
 
 
+@pytest.mark.slow
 def test_locate_mclp_on_shipped_village_clinics(tmp_path: Path) -> None:
     out = tmp_path / "locate"
     result = runner.invoke(app, [
@@ -65,6 +66,7 @@ def test_locate_unknown_tier_is_data_error(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_coverage_on_shipped_yongchuan(tmp_path: Path) -> None:
     out = tmp_path / "cov"
     result = runner.invoke(app, ["coverage", str(ROOT / "scenarios" / "yongchuan_2025.toml"),
@@ -88,6 +90,7 @@ def test_coverage_bad_scenario_key_is_scenario_error(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_run_dianjiang_prints_choice_and_indicators(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = runner.invoke(app, ["run", str(ROOT / "scenarios" / "dianjiang_2025.toml"),
@@ -101,6 +104,7 @@ def test_run_dianjiang_prints_choice_and_indicators(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_run_json_is_the_summary(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(ROOT / "scenarios" / "yongchuan_2025.toml"),
                                  "--out", str(tmp_path / "r"), "--json", "--no-maps"])
@@ -111,6 +115,7 @@ def test_run_json_is_the_summary(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8")) == payload
 
 
+@pytest.mark.slow
 def test_json_stdout_is_pure_json_in_a_real_process(tmp_path: Path) -> None:
     # Solver libraries may write to file descriptor 1 directly, which CliRunner cannot see.
     done = subprocess.run(
@@ -122,6 +127,7 @@ def test_json_stdout_is_pure_json_in_a_real_process(tmp_path: Path) -> None:
     assert json.loads(done.stdout)["scenario"] == "dianjiang_2025"
 
 
+@pytest.mark.slow
 def test_justify_dianjiang_pick(tmp_path: Path) -> None:
     out = tmp_path / "j"
     result = runner.invoke(app, ["justify", str(ROOT / "scenarios" / "dianjiang_2025.toml"),
@@ -142,6 +148,7 @@ def test_justify_unknown_town_suggests(tmp_path: Path) -> None:
     assert not (tmp_path / "j").exists()
 
 
+@pytest.mark.slow
 def test_sweep_small_on_a_local_cluster(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     result = runner.invoke(app, ["sweep", str(ROOT / "tests" / "data" / "sweep_small.toml"),

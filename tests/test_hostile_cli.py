@@ -129,6 +129,7 @@ def test_a_bug_is_one_sentence_and_exit_1(county: Path, tmp_path: Path,
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["mclp", "pmedian"])
 def test_locate_json_stdout_has_no_solver_banner(model: str, points: list[str],
                                                  tmp_path: Path) -> None:
@@ -143,6 +144,7 @@ def test_locate_json_stdout_has_no_solver_banner(model: str, points: list[str],
     assert json.loads(done.stdout)["model"] == model
 
 
+@pytest.mark.slow
 def test_an_unknown_option_with_json_is_an_error_object_in_a_real_process(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "optimizer", "locate", "mclp", "--bogus",
                            "--json"], capture_output=True, text=True, check=False, cwd=tmp_path)

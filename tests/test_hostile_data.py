@@ -420,6 +420,7 @@ def test_xlsx_registry_runs_a_scenario(tmp_path: Path) -> None:
             tmp_path / "csv_out" / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_shipped_data_still_validates_without_notes() -> None:
     for folder in (ROOT / "data", ROOT / "data" / "dianjiang"):
         assert load_dataset([folder]).notes == ()

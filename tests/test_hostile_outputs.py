@@ -50,6 +50,7 @@ def county(tmp_path: Path) -> Path:
 # --- output folders -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @quiet
 @pytest.mark.parametrize("command", ["run", "coverage", "justify", "locate", "sweep"])
 def test_a_users_folder_is_refused_and_untouched(command: str, county: Path,
@@ -240,6 +241,7 @@ def test_a_stale_lock_is_taken_over(county: Path, tmp_path: Path) -> None:
     no_leftovers(tmp_path)
 
 
+@pytest.mark.slow
 def test_two_processes_at_once_end_cleanly(county: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     command = [sys.executable, "-m", "optimizer", "run", str(county), "--out", str(out)]

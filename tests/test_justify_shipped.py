@@ -16,6 +16,8 @@ from optimizer.jobs.justify import justify
 from optimizer.justify.sites import resolve_sites
 from optimizer.report.fonts import cjk_font
 
+pytestmark = pytest.mark.slow  # the shipped data, a cluster or a browser
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -116,6 +116,7 @@ def test_gap_limit_is_feasible_not_optimal() -> None:
         assert loose.status is SolveStatus.FEASIBLE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_solvers_agree(tmp_path: Path, solver: str) -> None:
     path = write_county(tmp_path)
@@ -128,6 +129,7 @@ def test_solvers_agree(tmp_path: Path, solver: str) -> None:
     assert summary["objective"]["value"] == pytest.approx(best)
 
 
+@pytest.mark.slow
 def test_dianjiang_chooses_two_or_three_and_says_why(tmp_path: Path) -> None:
     run_scenario(ROOT / "scenarios" / "dianjiang_2025.toml", tmp_path / "dj", timings=False)
     summary = json.loads((tmp_path / "dj" / "summary.json").read_text(encoding="utf-8"))
@@ -150,6 +152,7 @@ def test_dianjiang_chooses_two_or_three_and_says_why(tmp_path: Path) -> None:
     assert tiers == {"tertiary_hospital"}  # both county hospitals are 三甲 in the plan
 
 
+@pytest.mark.slow
 def test_yongchuan_2025_counts_the_sub_centres_built_in_2025(tmp_path: Path) -> None:
     """Annex 2: the three sub-centres were completed in 2025; the baseline counts them."""
     from optimizer.config.scenario import load_scenario  # noqa: PLC0415

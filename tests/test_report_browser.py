@@ -17,9 +17,9 @@ from optimizer.report import write_run_report
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(n)), None)
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     CHROMIUM is None,
-    reason="headless Chromium not installed (Debian: apt-get install chromium); CI installs it")
+    reason="headless Chromium not installed (Debian: apt-get install chromium); CI installs it")]
 
 
 def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -15,6 +15,8 @@ from support.cli import ROOT
 
 from optimizer.jobs.run import run_scenario
 
+pytestmark = pytest.mark.slow  # the shipped data, a cluster or a browser
+
 SCENARIO = ROOT / "scenarios" / "yongchuan_2030.toml"
 HOSPITALS = {"tertiary_hospital", "secondary_hospital", "specialist_hospital"}
 ADJUSTABLE = HOSPITALS | {"township_health_centre", "community_health_centre", "sub_centre"}

@@ -87,6 +87,7 @@ def test_sourced_cqmu_beds_kept() -> None:
     assert cqmu["resource_method"].str.contains("sourced").all()
 
 
+@pytest.mark.slow
 def test_validate_command_on_shipped_data() -> None:
     result = CliRunner().invoke(app, ["validate", str(ROOT / "data"),
                                       str(ROOT / "data" / "dianjiang")])
@@ -96,6 +97,7 @@ def test_validate_command_on_shipped_data() -> None:
     assert "beds                 9,076  per 1,000      7.90" in result.stdout
 
 
+@pytest.mark.slow
 def test_build_is_deterministic(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(ROOT / "data" / "build.py"), "--out", str(tmp_path)],
                    check=True, capture_output=True)

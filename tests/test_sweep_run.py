@@ -17,6 +17,8 @@ from optimizer.results.atomic import MARKER
 from optimizer.sweep import SweepProgress, SweepSummary, expand_points, load_sweep, run_sweep
 from optimizer.sweep.table import parquet_available
 
+pytestmark = pytest.mark.slow  # the shipped data, a cluster or a browser
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 SMALL = DATA / "sweep_small.toml"

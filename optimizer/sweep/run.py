@@ -31,13 +31,14 @@ from typing import Any
 
 from optimizer.config.scenario import read_scenario_toml
 from optimizer.results.atomic import claim_folder
+from optimizer.results.records import write_atomically
 from optimizer.sweep.analysis import summarise
 from optimizer.sweep.cluster import run_tasks
 from optimizer.sweep.points import Point, expand_points, point_tables
 from optimizer.sweep.report import summary_text
 from optimizer.sweep.solve_point import PointTask
 from optimizer.sweep.spec import SweepSpec, load_sweep
-from optimizer.sweep.store import read_points, write_atomically, write_point
+from optimizer.sweep.store import read_points, write_point
 from optimizer.sweep.table import results_table, write_table
 
 __all__ = ["SweepProgress", "SweepSummary", "run_sweep"]

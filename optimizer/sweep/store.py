@@ -8,14 +8,13 @@ exists and carries the same fingerprint (base scenario and fixed overrides) is n
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["point_path", "read_points", "write_atomically", "write_point"]
+from optimizer.results.records import read_record, write_record
+
+__all__ = ["point_path", "read_points", "write_point"]
 
 
 def point_path(points_dir: Path, point_id: str) -> Path:
@@ -23,27 +22,9 @@ def point_path(points_dir: Path, point_id: str) -> Path:
     return points_dir / f"{point_id}.json"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_point(points_dir: Path, record: dict[str, Any]) -> Path:
     """Store one point's record as sorted, indented JSON; return the file written."""
-    path = point_path(points_dir, str(record["point_id"]))
-    text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False)
-    write_atomically(path, (text + "\n").encode("utf-8"))
-    return path
+    return write_record(point_path(points_dir, str(record["point_id"])), record)
 
 
 def read_points(points_dir: Path, point_ids: Iterable[str],
@@ -55,14 +36,7 @@ def read_points(points_dir: Path, point_ids: Iterable[str],
     """
     found: dict[str, dict[str, Any]] = {}
     for pid in point_ids:
-        path = point_path(points_dir, pid)
-        if not path.is_file():
-            continue
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if (isinstance(record, dict) and record.get("point_id") == pid
-                and record.get("fingerprint") == fingerprint):
+        record = read_record(point_path(points_dir, pid), "point_id", pid, fingerprint)
+        if record is not None:
             found[pid] = record
     return found

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.results.files import csv_bytes
-from optimizer.sweep.store import write_atomically
+from optimizer.results.records import write_atomically
 
 __all__ = ["decision", "parquet_available", "results_table", "write_table"]
 

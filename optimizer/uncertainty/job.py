@@ -30,7 +30,7 @@ from optimizer.config.scenario import Scenario, load_scenario
 from optimizer.dataset.load import load_dataset
 from optimizer.results.atomic import claim_folder
 from optimizer.results.files import csv_bytes
-from optimizer.sweep.store import write_atomically
+from optimizer.results.records import write_atomically
 from optimizer.uncertainty.base import prepare_base
 from optimizer.uncertainty.cluster import DrawTask, batches, run_batches
 from optimizer.uncertainty.conclusion import sentences

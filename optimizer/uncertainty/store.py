@@ -8,12 +8,11 @@ draws); on a rerun a draw whose file exists with the same fingerprint is not com
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from optimizer.sweep.store import write_atomically
+from optimizer.results.records import read_record, write_record
 
 __all__ = ["draw_path", "read_draws", "write_draw"]
 
@@ -25,25 +24,14 @@ def draw_path(folder: Path, draw: int) -> Path:
 
 def write_draw(folder: Path, record: dict[str, Any]) -> Path:
     """Store one draw's record as sorted JSON; return the file."""
-    path = draw_path(folder, int(record["draw"]))
-    text = json.dumps(record, ensure_ascii=False, sort_keys=True, allow_nan=False,
-                      separators=(",", ":"))
-    write_atomically(path, (text + "\n").encode("utf-8"))
-    return path
+    return write_record(draw_path(folder, int(record["draw"])), record, compact=True)
 
 
 def read_draws(folder: Path, draws: Iterable[int], fingerprint: str) -> dict[int, dict[str, Any]]:
     """The stored records of ``draws`` made with ``fingerprint`` (others are left out)."""
     found: dict[int, dict[str, Any]] = {}
     for draw in draws:
-        path = draw_path(folder, draw)
-        if not path.is_file():
-            continue
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if (isinstance(record, dict) and record.get("draw") == draw
-                and record.get("fingerprint") == fingerprint):
+        record = read_record(draw_path(folder, draw), "draw", draw, fingerprint)
+        if record is not None:
             found[draw] = record
     return found
