@@ -61,6 +61,11 @@ def create_app(config: AppConfig) -> Starlette:
                     data = await item.read(config.max_upload_bytes + 1)
                     files[role] = (item.filename, data)
             base_id = str(form.get("base") or "")
+        total = sum(len(data) for _, data in files.values())
+        if total > config.max_upload_bytes:
+            return view.data_page(request, error=UnsafePathError(
+                f"the upload is {total / 1e6:.1f} MB; the limit is "
+                f"{config.max_upload_bytes / 1e6:.0f} MB"), status=413)
         try:
             if not files:
                 raise UnsafePathError("no file was chosen; pick at least one registry file")
