@@ -274,3 +274,11 @@ def test_upload_limit_counts_all_files(client: TestClient) -> None:
         "facilities": ("facilities.csv", io.BytesIO(part)),
         "demand": ("demand.csv", io.BytesIO(part))})
     assert response.status_code == 413
+
+
+def test_workspace_must_not_overlap_the_users_folders(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    with pytest.raises(UnsafePathError, match="overlaps --data"):
+        AppConfig.create(tmp_path / "data", ROOT / "scenarios", tmp_path / "data" / "ws")
+    with pytest.raises(UnsafePathError, match="overlaps --data"):
+        AppConfig.create(tmp_path / "data", ROOT / "scenarios", tmp_path)

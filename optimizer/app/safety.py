@@ -61,6 +61,12 @@ class AppConfig:
                max_upload_bytes: int = MAX_UPLOAD_BYTES) -> AppConfig:
         """Resolve the folders and make the workspace's sub-folders."""
         config = cls(data.resolve(), scenarios.resolve(), workspace.resolve(), max_upload_bytes)
+        for name, folder in (("--data", config.data), ("--scenarios", config.scenarios)):
+            ws = config.workspace
+            if ws == folder or ws.is_relative_to(folder) or folder.is_relative_to(ws):
+                raise UnsafePathError(
+                    f"--workspace {workspace} overlaps {name} {folder.name}; the app writes "
+                    "only into its workspace, so give it a folder of its own (default out/app)")
         for sub in ("uploads", "runs", "scenarios"):
             (config.workspace / sub).mkdir(parents=True, exist_ok=True)
         return config
