@@ -110,7 +110,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "compare.plan": ("机构变化对比（末年）", "Facilities that differ (last year)"),
     "compare.towns": ("乡镇对比（末年）", "Towns (last year)"),
     "compare.coverage": ("覆盖率", "Coverage"),
-    "compare.map": ("差异地图（第二个减第一个）", "Difference map (second less first)"),
+    "compare.map": ("差异地图（后运行减先运行）", "Difference map (later run less earlier)"),
     "legend.higher": ("较高", "higher"),
     "legend.lower": ("较低", "lower"),
     "legend.nodata": ("无数据", "no data"),

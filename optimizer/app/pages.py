@@ -64,8 +64,8 @@ def number(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "✓" if value else "✗"
-    if isinstance(value, int):
-        return f"{value:,}"
+    if isinstance(value, int):  # years (2030) stay plain; counts past 9999 get separators
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1000 else f"{value:,.3f}"
     return str(value)
@@ -393,11 +393,14 @@ class Pages:
 
     def _compared(self, request: Request) -> dict[str, tuple[Job, RunResults]]:
         chosen: dict[str, tuple[Job, RunResults]] = {}
-        for run_id in request.query_params.getlist("run"):
+        picked = []
+        for run_id in dict.fromkeys(request.query_params.getlist("run")):
             try:
-                job = self.jobs.get(run_id)
+                picked.append(self.jobs.get(run_id))
             except KeyError:
                 raise HTTPException(404, f"no run {run_id!r}") from None
+        # oldest first, whatever order the boxes were ticked in: a difference is newer - older
+        for job in sorted(picked, key=lambda j: j.started):
             if job.state == "done":
                 chosen[f"{job.name} [{job.run_id[-6:]}]"] = (job, read_results(job.out))
         return chosen
