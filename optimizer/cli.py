@@ -491,6 +491,40 @@ def locate(
     console.print(locate_text(model, summary, out), highlight=False, markup=False)
 
 
+@app.command(name="app")
+def workbench(
+    data: Annotated[Path, typer.Option(help="Dataset folder (read only); its sub-folders with "
+                                       "a towns layer are datasets too.")] = Path("data"),
+    scenarios: Annotated[Path, typer.Option(help="Scenario folder to start from (read only).")]
+    = Path("scenarios"),
+    workspace: Annotated[Path, typer.Option(help="The app's own folder: uploads, saved "
+                                            "scenarios, one folder per run.")]
+    = Path("out/app"),
+    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 keeps the app on "
+                                      "this machine.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8765,
+    max_upload_mb: Annotated[float, typer.Option(min=0.1, help="Largest upload accepted.")]
+    = 50.0,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the page in the default "
+                                               "browser.")] = False,
+) -> None:
+    """Start the planner's workbench, a local web application: data, scenarios, solves, results."""
+    from optimizer.app import serve
+
+    def work() -> None:
+        if not data.is_dir():
+            raise UsageError(f"--data {data}: no such folder; give the dataset folder")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            err.print(f"[yellow]warning[/]: --host {escape(host)} lets other machines reach the "
+                      "app; it has no login", highlight=False)
+        err.print(f"medalloc app: http://{host}:{port}/data (Ctrl-C stops it)", highlight=False,
+                  markup=False)
+        serve(data, scenarios, workspace, host=host, port=port, open_browser=open_browser,
+              max_upload_bytes=int(max_upload_mb * 1024 * 1024))
+
+    guarded(work)
+
+
 def locate_text(model: str, summary: dict[str, Any], out: Path) -> str:
     """A location result in three lines (figures the solver did not give read "n/a")."""
     def figure(key: str, spec: str = ",") -> str:
