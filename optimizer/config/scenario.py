@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -238,6 +239,11 @@ class Scenario(_Strict):
     def input_paths(self) -> list[Path]:
         """The data folder and the scenario file: an output folder must not hold them."""
         return [self.data.folder, *([Path(self.source)] if self.source else [])]
+
+    @field_serializer("travel")
+    def _travel_table(self, value: TravelSettings) -> dict[str, Any]:
+        """The travel settings as the TOML table they came from (all keys)."""
+        return value.to_dict()
 
     @field_validator("travel", mode="before")
     @classmethod

@@ -10,7 +10,6 @@ writes ``justification.md``, ``justification.json``, ``ranking.csv``, ``marginal
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from optimizer.justify.conclusion import Sentence, conclusion
 from optimizer.justify.report import TABLES, write_outputs
 from optimizer.report.justify_plot import draw_map
 from optimizer.results.atomic import replace_folder
+from optimizer.results.provenance import input_files
 
 __all__ = ["JustifySummary", "justify"]
 
@@ -100,10 +100,6 @@ class JustifySummary:
         return "\n".join(lines)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _analyse_and_write(scenario: Scenario, sites: Sequence[str] | str | None, folder: Path,
                        say: Progress, *, make_map: bool,
                        uncertainty: Mapping[str, Any] | None = None
@@ -120,12 +116,7 @@ def _analyse_and_write(scenario: Scenario, sites: Sequence[str] | str | None, fo
     if uncertainty is not None:
         analysis.facts["uncertainty"] = dict(uncertainty)
         sentences = [*sentences[:-1], *uncertainty["conclusion"]]
-    inputs: dict[str, Any] = {}
-    if scenario.source is not None and Path(scenario.source).is_file():
-        inputs["scenario"] = {"file": Path(scenario.source).name,
-                              "sha256": _sha256(Path(scenario.source))}
-    for role, name in sorted(dataset.files.items()):
-        inputs[role] = {"file": Path(name).name, "sha256": _sha256(Path(name))}
+    inputs = input_files(scenario, dataset)
     crs = scenario.travel.crs
 
     def draw(path: Path) -> None:

@@ -18,7 +18,6 @@ beside it, renamed at the end; :mod:`optimizer.results.atomic`): ``sites.csv``, 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -38,6 +37,7 @@ from optimizer.locate.median import p_median
 from optimizer.locate.result import LocateResult
 from optimizer.results.atomic import replace_folder
 from optimizer.results.files import write_csv
+from optimizer.results.provenance import sha256_file
 from optimizer.solvers.status import SolveStatus
 
 __all__ = ["MODELS", "run_locate"]
@@ -439,10 +439,6 @@ def _pairs_within(
     )
 
 
-def _sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def _clean(x: float) -> float | None:
     return None if not math.isfinite(x) else round(float(x), 6)
 
@@ -481,8 +477,8 @@ def _summary(
         "solve_seconds": round(res.solve_seconds, 3),
         "stats": {k: int(v) for k, v in sorted(res.stats.items())},
         "inputs": {
-            "demand": {"path": str(demand_path), "sha256": _sha256(demand_path)},
-            "sites": {"path": str(sites_path), "sha256": _sha256(sites_path)},
+            "demand": {"path": str(demand_path), "sha256": sha256_file(demand_path)},
+            "sites": {"path": str(sites_path), "sha256": sha256_file(sites_path)},
         },
     }
 

@@ -10,7 +10,6 @@ with ``timings=False``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import platform
@@ -31,6 +30,7 @@ from optimizer.model.results import Solution
 from optimizer.model.stages import ModelRun, stage_gap
 from optimizer.model.tables import per_base, plan_cost
 from optimizer.results.files import write_csv
+from optimizer.results.provenance import input_files
 from optimizer.solvers.status import SolveStatus
 
 __all__ = ["RunResult", "run_summary", "write_run"]
@@ -121,10 +121,6 @@ def run_summary(result: RunResult, *, timings: bool = True) -> SummaryDoc:
                     result.access, result.choice, result.runtime_s if timings else None)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for name in _PACKAGES:
@@ -144,12 +140,7 @@ def _summary(inputs: ModelInputs, dataset: Dataset, run: ModelRun, solution: Sol
              plan: pd.DataFrame, access: pd.DataFrame, choice: dict[str, Any] | None,
              runtime: float | None) -> dict[str, Any]:
     scenario = inputs.scenario
-    files: dict[str, dict[str, str]] = {}
-    if scenario.source is not None:
-        files["scenario"] = {"file": Path(scenario.source).name,
-                             "sha256": _sha256(Path(scenario.source))}
-    for role, name in sorted(dataset.files.items()):
-        files[role] = {"file": Path(name).name, "sha256": _sha256(Path(name))}
+    files = input_files(scenario, dataset)
     stages = []
     for stage in run.stages:
         result = stage.result

@@ -30,6 +30,7 @@ from optimizer.config.scenario import Scenario, load_scenario
 from optimizer.dataset.load import load_dataset
 from optimizer.results.atomic import claim_folder
 from optimizer.results.files import csv_bytes
+from optimizer.results.provenance import sha256_file
 from optimizer.results.records import write_atomically
 from optimizer.uncertainty.base import prepare_base
 from optimizer.uncertainty.cluster import DrawTask, batches, run_batches
@@ -87,18 +88,15 @@ class UncertaintySummary:
         return "\n".join(lines)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def fingerprint(scenario: Scenario, files: dict[str, str], sites: tuple[str, ...] | None,
                 seed: int, sensitivity: int, model: bool) -> str:
     """Hash of what a draw depends on: scenario file, data files, sites, seed, options."""
     source = Path(scenario.source) if scenario.source else None
     payload = {
         "version": VERSION,
-        "scenario": _sha256(source) if source and source.is_file() else scenario.model_dump_json(),
-        "data": {role: _sha256(Path(name)) for role, name in sorted(files.items())},
+        "scenario": (sha256_file(source) if source and source.is_file()
+                     else scenario.model_dump_json()),
+        "data": {role: sha256_file(Path(name)) for role, name in sorted(files.items())},
         "sites": list(sites or ()), "seed": seed, "sensitivity": sensitivity, "model": model,
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
