@@ -488,6 +488,13 @@ def print_summary(summary: dict[str, Any]) -> None:
     console.print(table)
 
 
+# The data-import sub-commands live in their own module, which reuses the helpers above.
+from optimizer.cli_data import demand_app, roads_app  # noqa: E402
+
+app.add_typer(roads_app, name="roads")
+app.add_typer(demand_app, name="demand")
+
+
 def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                  file: Any = None, line: str | None = None) -> None:
     """Print a warning as one line for the user, not as a source listing."""
