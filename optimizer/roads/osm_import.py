@@ -245,12 +245,13 @@ def _normalise(raw: pd.DataFrame) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
     """Classes, directions and limits from the tags; ways that are no travel road dropped."""
     classes = [road_class(h) for h in raw["highway"]]
     is_area = raw["area"].fillna("").astype(str).str.lower().eq("yes").to_numpy()
-    keep = np.array([c is not None for c in classes]) & ~is_area
+    keep = np.array([c is not None for c in classes], dtype=bool) & ~is_area.astype(bool)
     dropped = Counter(str(h) if not a else f"{h} (area)"
                       for h, a, k in zip(raw["highway"], is_area, keep, strict=True) if not k)
     kept = raw.loc[keep].reset_index(drop=True)
     tags: list[dict[str, Any]] = [
-        {str(k): v for k, v in row.items()} for row in kept[list(_WANTED_TAGS)].to_dict("records")
+        {str(k): _text(v) for k, v in row.items()}
+        for row in kept[list(_WANTED_TAGS)].to_dict("records")
     ]
     maxspeed = []
     for t in tags:
