@@ -135,7 +135,7 @@ def calibrate_command(
         console.print(f"  {row.band_from_km:>4g}-{upper:<3} km  pairs {row.pairs:>6,}  "
                       f"median {row.median:.3f}  p10-p90 {row.p10:.3f}-{row.p90:.3f}  "
                       f"fitted {row.fitted:.3f}", highlight=False)
-    console.print("paste into the scenario's [travel]:", highlight=False)
+    console.print(escape("paste into the scenario's [travel]:"), highlight=False)
     console.print(escape(result.toml()), highlight=False, end="")
 
 
