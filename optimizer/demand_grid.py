@@ -120,11 +120,15 @@ def _read_cells(raster: Path, frame: gpd.GeoDataFrame) -> _Cells:
                                      "downloaded: download again)")])
         crs = pyproj.CRS.from_user_input(dataset.crs.to_wkt())
         west, south, east, north = frame.to_crs(crs).total_bounds
-        exact = windows.from_bounds(west, south, east, north, transform=dataset.transform)
-        col0, row0 = int(np.floor(exact.col_off)), int(np.floor(exact.row_off))
-        col1 = min(int(np.ceil(exact.col_off + exact.width)), dataset.width)
-        row1 = min(int(np.ceil(exact.row_off + exact.height)), dataset.height)
-        col0, row0 = max(col0, 0), max(row0, 0)
+        t = dataset.transform
+        # Cell (col, row) of the towns' corners, by the inverse of the affine transform.
+        inverse = np.linalg.inv(np.array([[t.a, t.b], [t.d, t.e]]))
+        corners = np.array([[west, south], [west, north], [east, south], [east, north]])
+        col_row = (corners - np.array([t.c, t.f])) @ inverse.T
+        col0 = max(int(np.floor(col_row[:, 0].min())), 0)
+        row0 = max(int(np.floor(col_row[:, 1].min())), 0)
+        col1 = min(int(np.ceil(col_row[:, 0].max())), dataset.width)
+        row1 = min(int(np.ceil(col_row[:, 1].max())), dataset.height)
         if col1 <= col0 or row1 <= row0:
             wb = frame.to_crs(_WGS84).total_bounds
             raise DataError([Problem(str(raster), "", "", f"raster bounds {tuple(dataset.bounds)}",
@@ -133,11 +137,12 @@ def _read_cells(raster: Path, frame: gpd.GeoDataFrame) -> _Cells:
                                      "download the tile or country file that covers them")])
         window = windows.Window(col0, row0, col1 - col0, row1 - row0)
         values = dataset.read(1, window=window, masked=True).astype(np.float64)
-        transform = dataset.window_transform(window)
     data = np.ma.filled(values, np.nan)
     rows, cols = np.nonzero(np.isfinite(data) & (data > 0))
-    xs, ys = transform * (cols + 0.5, rows + 0.5)
-    return _Cells(rows=rows + row0, cols=cols + col0, population=data[rows, cols],
+    rows, cols = rows + row0, cols + col0
+    xs = t.c + t.a * (cols + 0.5) + t.b * (rows + 0.5)
+    ys = t.f + t.d * (cols + 0.5) + t.e * (rows + 0.5)
+    return _Cells(rows=rows, cols=cols, population=data[rows - row0, cols - col0],
                   x=np.asarray(xs, dtype=np.float64), y=np.asarray(ys, dtype=np.float64),
                   crs=crs)
 
