@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from affine import Affine
 from conftest import TOWNS, assert_clean, invoke, write_tiny
-from rasterio.transform import from_origin
 
 from optimizer.dataset import load_dataset
 from optimizer.demand_grid import DEMAND_COLUMNS, raster_demand
@@ -29,7 +29,7 @@ def write_tif(path: Path, values: np.ndarray, *, crs: str | None = "EPSG:4326",
               west: float = 105.8, north: float = 29.4, cell: float = 0.05) -> Path:
     with rasterio.open(path, "w", driver="GTiff", height=values.shape[0],
                        width=values.shape[1], count=1, dtype="float32", crs=crs,
-                       transform=from_origin(west, north, cell, cell), nodata=NODATA) as out:
+                       transform=Affine(cell, 0.0, west, 0.0, -cell, north), nodata=NODATA) as out:
         out.write(values.astype("float32"), 1)
     return path
 
