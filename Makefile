@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[maps,distributed,test,dev,app]"
+	$(BIN)/pip install --quiet -e ".[maps,distributed,geodata,test,dev,app]"
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from optimizer.cli_errors import EXIT_INTERRUPTED, Failure, classify, debug_mode
+from optimizer.cli_common import JsonOption, console, err, guarded, print_json
+from optimizer.cli_errors import EXIT_INTERRUPTED, Failure, debug_mode
 from optimizer.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -33,9 +32,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-T = TypeVar("T")
 
 
 
@@ -44,8 +40,6 @@ def _root() -> None:
     """Planning optimizer for county health systems."""
 
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON; an "
-                                          "error is a JSON object {\"error\": ...} too.")]
 XlsxOption = Annotated[bool, typer.Option("--xlsx", help="Also write the tables as one "
                                           "results.xlsx workbook.")]
 ThreadsOption = Annotated[int | None, typer.Option(
@@ -53,33 +47,6 @@ ThreadsOption = Annotated[int | None, typer.Option(
     "machine's cores.")]
 OUT_RULES = ("Only a new or empty folder, or one medalloc wrote (it carries .medalloc-output), "
              "is used; it is replaced whole after success.")
-
-
-def guarded(work: Callable[[], T], *, as_json: bool = False) -> T:
-    """Run ``work``; turn any failure into one message (and JSON object) and its exit code.
-
-    medalloc's errors keep their class and exit code; an unexpected file-system error, an
-    interrupt or a bug are reported in one sentence too (:mod:`optimizer.cli_errors`). No
-    traceback is printed unless ``MEDALLOC_DEBUG`` is set.
-    """
-    try:
-        return work()
-    except (typer.Exit, typer.Abort, SystemExit):
-        raise
-    except BaseException as error:
-        failure = classify(error)
-        if failure.error_class == "InternalError" and debug_mode():
-            raise
-        err.print(f"[bold red]error[/]: {escape(failure.message)}", highlight=False)
-        if as_json:
-            print_json(failure.to_json())
-        raise typer.Exit(failure.exit_code) from None
-
-
-def print_json(payload: Any) -> None:
-    """Print JSON with Chinese names kept readable."""
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-    sys.stdout.flush()
 
 
 def available_cores() -> int:
@@ -563,6 +530,13 @@ def print_summary(summary: dict[str, Any]) -> None:
     for name, row in summary["resources"].items():
         table.add_row(name, f"{row['total']:,}", f"per {row['per']:,}", f"{row['rate']:.2f}")
     console.print(table)
+
+
+# The data-import sub-commands live in their own module, which reuses the helpers above.
+from optimizer.cli_data import demand_app, roads_app  # noqa: E402
+
+app.add_typer(roads_app, name="roads")
+app.add_typer(demand_app, name="demand")
 
 
 def show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
