@@ -107,6 +107,7 @@ def test_p_median_stated_mean(sf: SF) -> None:
 def test_zero_sites_infeasible(sf: SF) -> None:
     """test_infeasibility_pmedian_* and test_infeasibility_pcenter_*: p 0."""
     assert p_median(sf.costs, sf.weights, p=0).status is SolveStatus.INFEASIBLE
+    assert p_median(sf.degree_costs(), sf.weights, p=0).status is SolveStatus.INFEASIBLE
     assert p_center(sf.costs, p=0).status is SolveStatus.INFEASIBLE
     assert p_center(sf.degree_costs(), p=0).status is SolveStatus.INFEASIBLE
 
