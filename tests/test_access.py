@@ -120,5 +120,51 @@ def test_inequality_table() -> None:
     towns = pd.DataFrame({"town_code": ["a", "b"], "beds_per_1000": [1.0, 3.0]})
     table = inequality(towns, pd.Series({"a": 5.0, "b": 5.0}), ["beds"])
     assert table.to_dict("records") == [
-        {"resource": "beds", "gini": pytest.approx(0.25), "decile_ratio": pytest.approx(3.0)}
+        {"resource": "beds", "gini": pytest.approx(0.25), "decile_ratio": pytest.approx(3.0),
+         "no_access_towns": 0}
     ]
+
+
+# k3 reaches nothing within 30 minutes (no access); k4 reaches only j3, which has no doctors
+# and is absent from the bed supply (zero supply: a true 0, not "no access").
+FAR = pd.concat([TABLE, pd.DataFrame({
+    "origin_id": ["k3", "k4", "k4"], "destination_id": ["j1", "j3", "j1"],
+    "distance_m": [0.0, 0.0, 0.0], "minutes": [45.0, 5.0, 50.0]})], ignore_index=True)
+
+
+def test_no_access_is_nan_and_zero_supply_is_zero() -> None:
+    population = pd.Series([1000.0, 3000.0, 500.0, 200.0], index=["k1", "k2", "k3", "k4"])
+    access = two_step_fca(FAR, population, BEDS, step_weights={30: 1.0})
+    assert np.isnan(access["k3"])
+    assert access["k4"] == 0.0
+    # k1, k2 as in the plain 2SFCA by hand: k3 and k4 load no facility with beds
+    assert access[["k1", "k2"]].to_numpy() == pytest.approx([0.0225, 0.0025])
+
+
+def test_towns_average_over_points_with_access_and_count_the_rest() -> None:
+    demand = pd.DataFrame({"demand_id": ["k1", "k2", "k3", "k4"],
+                           "town_code": ["t", "t", "t", "u"],
+                           "population": [1000.0, 3000.0, 500.0, 200.0]})
+    facilities = pd.DataFrame({"facility_id": ["j1", "j2", "j3"], "beds": [10, 20, 0],
+                               "doctors": [2, 0, 0]})
+    access = access_indices(FAR, demand, facilities, step_weights={30: 1.0})
+    assert access["no_access"].tolist() == [False, False, True, False]
+    assert np.isnan(access.loc[2, "beds_per_1000"])
+    assert access.loc[3, "beds_per_1000"] == 0.0
+    towns = town_access(access, ["beds", "doctors"]).set_index("town_code")
+    # t: (22.5 * 1000 + 2.5 * 3000) / 4000 = 7.5 over k1 and k2; k3's 500 residents counted
+    assert towns.loc["t", "beds_per_1000"] == pytest.approx(7.5)
+    assert towns.loc["t", "no_access_points"] == 1
+    assert towns.loc["t", "no_access_population"] == 500.0
+    assert towns.loc["u", "beds_per_1000"] == 0.0
+    assert towns.loc["u", "no_access_points"] == 0
+
+
+def test_inequality_skips_towns_without_access_and_says_so() -> None:
+    towns = pd.DataFrame({"town_code": ["a", "b", "c"], "beds_per_1000": [1.0, 3.0, np.nan]})
+    pop = pd.Series({"a": 5.0, "b": 5.0, "c": 90.0})
+    row = inequality(towns, pop, ["beds"]).iloc[0]
+    # the same as towns a and b alone: c's 90 residents do not enter as zero access
+    assert row["gini"] == pytest.approx(0.25)
+    assert row["decile_ratio"] == pytest.approx(3.0)
+    assert row["no_access_towns"] == 1

@@ -45,8 +45,15 @@ def test_writes_every_file_with_the_right_columns(tmp_path: Path) -> None:
         "covered_population_primary_15", "covered_share_primary_15",
         "covered_population_primary_30", "covered_share_primary_30",
         "covered_population_referral_30", "covered_share_referral_30",
-        "beds_per_1000", "doctors_per_1000",
+        "beds_per_1000", "doctors_per_1000", "no_access_points", "no_access_population",
     ]
+    access = pd.read_csv(out / "access.csv", dtype={"town_code": str})
+    assert list(access.columns) == ["demand_id", "town_code", "population", "beds_per_1000",
+                                    "doctors_per_1000", "no_access"]
+    # no access is NaN (an empty cell) with the flag, never a 0
+    assert access["beds_per_1000"].isna().tolist() == access["no_access"].tolist()
+    inequality = pd.read_csv(out / "inequality.csv")
+    assert list(inequality.columns) == ["resource", "gini", "decile_ratio", "no_access_towns"]
     layers = sorted(name for name, _ in pyogrio.list_layers(out / "gaps.gpkg"))
     assert layers == ["service_areas_primary", "service_areas_referral",
                       "uncovered_primary_15", "uncovered_primary_30", "uncovered_referral_30"]

@@ -144,9 +144,11 @@ class CoverageSummary:
                 f"{count.villages} villages"
             )
         for row in self.inequality.itertuples(index=False):
+            skipped = int(getattr(row, "no_access_towns", 0))
             lines.append(
                 f"  {row.resource} access across towns: Gini {row.gini:.3f}, "
                 f"best/worst decile {row.decile_ratio:.2f}"
+                + (f" ({skipped} towns without access left out)" if skipped else "")
             )
         lines.append(f"Files in {self.out_dir}: {', '.join(self.files)}")
         return "\n".join(lines)
@@ -392,7 +394,8 @@ def _summary_json(
         ],
         "inequality": [
             {"resource": str(r["resource"]), "gini": clean(float(r["gini"])),
-             "decile_ratio": clean(float(r["decile_ratio"]))}
+             "decile_ratio": clean(float(r["decile_ratio"])),
+             "no_access_towns": int(r["no_access_towns"])}
             for r in summary.inequality.to_dict("records")
         ],
     }

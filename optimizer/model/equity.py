@@ -5,8 +5,10 @@ For every plan year, the enhanced 2SFCA of :mod:`optimizer.spatial.access` (the 
 computed with the plan's levels as supply, where a facility's supply is who *serves* there
 (``plan.csv`` ``served``: posts plus doctors seconded in, less those seconded out) and each
 demand point's residents are projected to the year. A town's figure is the population-weighted
-mean of its demand points. The spread across towns (largest less smallest, and the Gini of
-:func:`optimizer.spatial.access.weighted_gini`) says whether the plan narrows or widens the gaps.
+mean of its demand points with access (a point with no facility in reach has NaN, not 0, and
+``no_access_population`` counts its residents). The spread across towns (largest less
+smallest, and the Gini of :func:`optimizer.spatial.access.weighted_gini`, which leaves towns
+without access out and counts them) says whether the plan narrows or widens the gaps.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ __all__ = ["access_by_town", "equity_summary"]
 
 
 def access_by_town(dataset: Dataset, inputs: ModelInputs, plan: pd.DataFrame) -> pd.DataFrame:
-    """``town_code``, ``year``, ``population`` and ``<resource>_access_per_1000``.
+    """Per town and year: population, access per 1000 over the points with access, no access.
+
+    Columns ``town_code``, ``year``, ``population``, ``<resource>_access_per_1000`` and
+    ``no_access_population``.
 
     Rows for every plan year and, when it is not a plan year, for the data's year (``before``
     of the first plan year): the situation the plan starts from.
@@ -38,7 +43,7 @@ def access_by_town(dataset: Dataset, inputs: ModelInputs, plan: pd.DataFrame) ->
     scenario = inputs.scenario
     resources = [r for r in scenario.coverage.access.resources if r in inputs.resources]
     columns = ["town_code", "year", "population",
-               *(f"{r}_access_per_1000" for r in resources)]
+               *(f"{r}_access_per_1000" for r in resources), "no_access_population"]
     if not resources:
         return pd.DataFrame(columns=columns)
     table, steps = access_table(dataset, scenario)
@@ -84,6 +89,10 @@ def equity_summary(access: pd.DataFrame) -> dict[str, dict[str, object]]:
             }
             if skipped:  # towns with no access are left out of the Gini, and said so
                 entry["no_access_skipped"] = skipped
+            if "no_access_population" in part:
+                without = float(part["no_access_population"].fillna(0).sum())
+                if without > 0:  # residents left out of their town's mean, and said so
+                    entry["no_access_residents"] = round(without, 6)
             by_year[str(year)] = entry
         result[column] = by_year
     return result

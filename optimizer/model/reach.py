@@ -4,6 +4,11 @@ Enhanced 2SFCA (:mod:`optimizer.spatial.access`) with supply S_j: A_k = Σ_j w_k
 D_j = Σ_k w_kj·p_k; a town's figure is Σ_{k∈i} p_k·A_k / P_i. Both are linear in the supply, so
 a town's access is Σ_j c_ij·S_j with c_ij = Σ_{k∈i} (p_k/P_i)·w_kj/D_j. Populations that grow
 by one factor g scale every D_j by g, so in year t the coefficients are c_ij/g(t).
+
+These coefficients average over *all* of a town's residents, those with no facility in reach
+counting 0: the allocation model needs a figure linear in the supply, and keeping it unchanged
+keeps the plan unchanged. The reported figures (:mod:`optimizer.model.equity`) instead average
+over the residents with access and count the others.
 """
 
 from __future__ import annotations

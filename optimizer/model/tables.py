@@ -271,12 +271,17 @@ def _county_hired_rows(inputs: ModelInputs, seconded: pd.DataFrame | None, add: 
 
 
 def town_spread(part: pd.DataFrame, column: str, *, relative: bool) -> float:
-    """Largest less smallest figure over towns with residents (over the mean if ``relative``)."""
-    rows = part[part["population"] > 0]
+    """Largest less smallest figure over towns with residents (over the mean if ``relative``).
+
+    Towns without access (NaN) are left out, of the mean's weights too.
+    """
+    rows = part[(part["population"] > 0) & part[column].notna()]
     values = rows[column].astype(float)
     spread = float(values.max() - values.min())
     if not relative:
         return spread
+    if rows.empty:
+        return math.nan
     mean = float((values * rows["population"]).sum() / rows["population"].sum())
     return spread / mean if mean > 0 else math.nan
 

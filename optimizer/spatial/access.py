@@ -11,6 +11,14 @@ Two-step floating catchment area (2SFCA, Luo & Wang 2003), with distance-decay s
 ``{30: 1.0}``. A facility no one reaches has no ratio (its supply is not attributed). Results
 are reported per 1000 residents (``beds_per_1000``).
 
+No access is not zero supply: a demand point with no facility within the last step gets NaN
+and ``no_access = True`` (as pysal's ``access`` gives NaN), while a point that reaches only
+facilities without the resource gets a true 0. Every consumer skips NaN explicitly: a town's
+figure is the population-weighted mean over its points *with* access, and the town table says
+how many points and residents have none (``no_access_points``, ``no_access_population``); the
+Gini and decile ratio leave towns without any access out and say how many
+(``no_access_towns``).
+
 Inequality across towns uses each town's population-weighted mean access:
 
 * Gini, population-weighted: towns sorted by access, ``G = 1 - sum_i p_i (L_i + L_{i-1})`` with
@@ -27,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from optimizer.errors import DataError, Problem, ScenarioError
@@ -98,8 +107,9 @@ def two_step_fca(
     Returns
     -------
     pandas.Series
-        Accessibility per demand id (same index order as ``population``), 0 where no facility
-        is within reach.
+        Accessibility per demand id (same index order as ``population``), NaN where no
+        facility of ``table`` is within reach; 0 where the facilities in reach have none of the
+        resource (or are absent from ``supply``).
     """
     w = step_weight(table["minutes"].to_numpy(), step_weights)
     keep = w > 0
@@ -114,15 +124,17 @@ def two_step_fca(
         # a table built for a wider area: rows for other origins are not an error
         warnings.warn(f"travel table: {unknown} rows have an origin that is not a demand "
                       "point; they are ignored", AccessWarning, stacklevel=2)
+    pop = population.to_numpy(dtype=np.float64)
+    # in reach of some facility of the table, whether or not it supplies this resource
+    reached = np.bincount(origin[origin >= 0], minlength=len(pop)) > 0
     known = (dest >= 0) & (origin >= 0)
     origin, dest, w = origin[known], dest[known], w[known]
-    pop = population.to_numpy(dtype=np.float64)
     s = supply.to_numpy(dtype=np.float64)
     weighted_demand = np.bincount(dest, weights=w * pop[origin], minlength=len(s))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(weighted_demand > 0, s / weighted_demand, 0.0)
     access = np.bincount(origin, weights=w * ratio[dest], minlength=len(pop))
-    return pd.Series(access, index=population.index, name="access")
+    return pd.Series(np.where(reached, access, np.nan), index=population.index, name="access")
 
 
 def access_indices(
@@ -133,7 +145,11 @@ def access_indices(
     resources: Sequence[str] = ("beds", "doctors"),
     step_weights: Mapping[float, float] = DEFAULT_STEP_WEIGHTS,
 ) -> pd.DataFrame:
-    """Return ``<resource>_per_1000`` accessibility per demand point, sorted by ``demand_id``."""
+    """Return ``<resource>_per_1000`` accessibility per demand point, sorted by ``demand_id``.
+
+    Columns ``demand_id``, ``town_code``, ``population``, one ``<resource>_per_1000`` per
+    resource (NaN without access) and ``no_access`` (no facility within the last step).
+    """
     missing = [r for r in resources if r not in facilities.columns]
     if missing:
         raise DataError(
@@ -150,6 +166,7 @@ def access_indices(
                         "town_code": ordered["town_code"].astype(str).to_numpy(),
                         "population": population.to_numpy()})
     fac_index = pd.Index(facilities["facility_id"].astype(str))
+    no_access = np.zeros(len(out), dtype=bool)
     for resource in resources:
         supply = pd.Series(
             pd.to_numeric(facilities[resource]).fillna(0).to_numpy(dtype=np.float64),
@@ -157,18 +174,41 @@ def access_indices(
         )
         value = two_step_fca(table, population, supply, step_weights=step_weights)
         out[access_column(resource)] = value.to_numpy() * 1000.0
+        no_access = np.isnan(value.to_numpy())  # reach is the same for every resource
+    out["no_access"] = no_access
     return out
 
 
 def town_access(access: pd.DataFrame, resources: Sequence[str]) -> pd.DataFrame:
-    """Return the population-weighted mean access per town, sorted by ``town_code``."""
+    """Return the population-weighted mean access per town, sorted by ``town_code``.
+
+    The mean runs over the town's points with access (NaN when none has any);
+    ``no_access_points`` and ``no_access_population`` count the points left out.
+    """
     columns = [access_column(r) for r in resources]
-    weighted = access[columns].mul(access["population"], axis=0)
-    weighted["population"] = access["population"]
-    sums = weighted.groupby(access["town_code"], sort=True).sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        means = sums[columns].div(sums["population"].where(sums["population"] > 0), axis=0)
-    return means.rename_axis("town_code").reset_index()
+    rows = []
+    for town, part in access.groupby(access["town_code"].astype(str), sort=True):
+        pop = part["population"].to_numpy(dtype=np.float64)
+        row: dict[str, object] = {"town_code": town}
+        for column in columns:
+            values = part[column].to_numpy(dtype=np.float64)
+            ok = ~np.isnan(values)
+            mass = float(pop[ok].sum())
+            row[column] = float(values[ok] @ pop[ok]) / mass if mass > 0 else np.nan
+        none = _no_access(part, columns)
+        row["no_access_points"] = int(none.sum())
+        row["no_access_population"] = float(pop[none].sum())
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["town_code", *columns, "no_access_points",
+                                       "no_access_population"])
+
+
+def _no_access(access: pd.DataFrame, columns: Sequence[str]) -> npt.NDArray[np.bool_]:
+    if "no_access" in access.columns:
+        return access["no_access"].to_numpy(dtype=bool)
+    if not columns:
+        return np.zeros(len(access), dtype=bool)
+    return np.asarray(access[list(columns)].isna().all(axis=1).to_numpy(), dtype=bool)
 
 
 def gini_skipping_nan(values: np.ndarray, weights: np.ndarray) -> tuple[float, int]:
@@ -223,14 +263,16 @@ def decile_ratio(values: np.ndarray, weights: np.ndarray, share: float = 0.1) ->
 def inequality(
     towns_access: pd.DataFrame, population: pd.Series, resources: Sequence[str]
 ) -> pd.DataFrame:
-    """Return ``resource``, ``gini`` and ``decile_ratio`` across towns.
+    """Return ``resource``, ``gini``, ``decile_ratio`` and ``no_access_towns`` across towns.
 
-    ``population`` is indexed by ``town_code``.
+    ``population`` is indexed by ``town_code``. Towns without any access (NaN) are left out of
+    both measures and counted in ``no_access_towns``.
     """
     pop = towns_access["town_code"].map(population).fillna(0.0).to_numpy(dtype=np.float64)
     rows = []
     for resource in resources:
         values = towns_access[access_column(resource)].to_numpy(dtype=np.float64)
-        rows.append({"resource": resource, "gini": weighted_gini(values, pop),
-                     "decile_ratio": decile_ratio(values, pop)})
-    return pd.DataFrame(rows, columns=["resource", "gini", "decile_ratio"])
+        gini, skipped = gini_skipping_nan(values, pop)
+        rows.append({"resource": resource, "gini": gini,
+                     "decile_ratio": decile_ratio(values, pop), "no_access_towns": skipped})
+    return pd.DataFrame(rows, columns=["resource", "gini", "decile_ratio", "no_access_towns"])

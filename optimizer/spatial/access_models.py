@@ -15,7 +15,9 @@ With pairs :math:`(k, j)` within the cutoff, demand :math:`P_k`, supply :math:`S
   :math:`R_j = S_j / \sum_k W_{kj} P_k`, :math:`A_k = \sum_j W_{kj} R_j`.
 * 3SFCA (Wan, Zou & Sternberg 2012): selection weights
   :math:`G_{kj} = W_{kj} / \sum_{j'} W_{kj'}`; :math:`R_j = S_j / \sum_k G_{kj} W_{kj} P_k`,
-  :math:`A_k = \sum_j G_{kj} W_{kj} R_j`.
+  :math:`A_k = \sum_j G_{kj} W_{kj} R_j`. The paper sums :math:`j'` over the facilities in
+  reach (``selection="in_reach"``, the default); ``access``'s ``three_stage_fca`` sums over
+  every row of the travel table, beyond the cutoff too (``selection="table"``).
 * FCA ratio (``access.fca_ratio``): supply within reach of :math:`k` over demand within reach of
   :math:`k`, :math:`A_k = \sum_j W_{kj} S_j / \sum_{k'} W_{kk'} P_{k'}`, the demand side read
   from a demand-to-demand ``neighbours`` table.
@@ -30,7 +32,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -74,8 +76,10 @@ def step_decay(steps: Mapping[float, float]) -> Decay:
     Any finite weight >= 0 is allowed (``access``'s ``step_fn`` takes any value; weights above 1
     scale supply up, which access permits).
     """
-    if not steps:
-        raise ScenarioError("step weights are empty; give e.g. {10: 1.0, 20: 0.68, 30: 0.22}")
+    if not isinstance(steps, Mapping) or not steps:
+        raise ScenarioError(
+            f"step weights must be a non-empty mapping of cost bound to weight (got {steps!r}); "
+            "give e.g. {10: 1.0, 20: 0.68, 30: 0.22}")
     bounds = np.array(sorted(float(b) for b in steps), dtype=np.float64)
     values = np.array([float(steps[b]) for b in sorted(steps)], dtype=np.float64)
     if not (np.all(np.isfinite(bounds)) and bounds[0] >= 0):
@@ -227,18 +231,32 @@ def three_step_fca(
     max_cost: float | None = None,
     decay: Decay | None = None,
     columns: TravelColumns = TravelColumns(),
+    selection: Literal["in_reach", "table"] = "in_reach",
 ) -> pd.DataFrame:
-    """3SFCA: 2SFCA with selection weights ``G`` (see module docstring); same parameters."""
+    """3SFCA: 2SFCA with selection weights ``G`` (see module docstring).
+
+    Parameters as `two_step_fca_decay`; ``selection`` says which facilities share a point's
+    selection weight: those in reach (the paper) or every row of ``table`` (``access``).
+    """
+    if selection not in ("in_reach", "table"):
+        raise ScenarioError(f"3SFCA selection: got {selection!r}; give 'in_reach' or 'table'")
     p, s = _series(demand, "demand"), _series(supply, "supply")
     o, d, w = _pairs(table, demand.index, supply.index, columns, max_cost, decay, "3SFCA")
     total = np.bincount(o, weights=w, minlength=len(p))
+    reached = total > 0
+    if selection == "table" and max_cost is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AccessWarning)  # already counted above
+            o_all, _, w_all = _pairs(table, demand.index, supply.index, columns, None, decay,
+                                     "3SFCA")
+        total = np.bincount(o_all, weights=w_all, minlength=len(p))
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(total[o] > 0, w / total[o], 0.0)
     load = np.bincount(d, weights=g * w * p[o], minlength=len(s))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(load > 0, s / load, 0.0)
     access = np.bincount(o, weights=g * w * ratio[d], minlength=len(p))
-    return _frame(access, total > 0, demand.index)
+    return _frame(access, reached, demand.index)
 
 
 def cumulative_opportunities(
