@@ -102,7 +102,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "run.met_all": ("{met} of {total} indicator rows are met.",
                     "{total} 项指标中 {met} 项达到。"),
     "run.met_some": ("{met} of {total} indicator rows are met; {unmet} are not (listed in red "
-                     "below).", "{total} 项指标中 {met} 项达到；{unmet} 项未达到（下文红色标出）。"),
+                     "below).",
+                     "{total} 项指标中 {met} 项达到；{unmet} 项未达到（下文红色标出）。"),
     "run.within": ("Residents within {key}: {first_share} in {first}, {last_share} in {last}.",
                    "{key}内的居民：{first}年 {first_share}，{last}年 {last_share}。"),
     "run.subs": ("Sub-centres: {subs}.", "医疗卫生次中心：{subs}。"),
@@ -233,7 +234,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "out.inequality": ("Access inequality across towns (2SFCA)", "乡镇间可及性不平等（2SFCA）"),
     "out.gini": ("Gini 0 means every town has the same access per resident; the decile ratio "
                  "compares the best- and worst-served tenth.",
-                 "基尼系数为 0 表示每个乡镇人均可及性相同；十分位比比较可及性最好和最差的十分之一。"),
+                 "基尼系数为 0 表示每个乡镇人均可及性相同；"
+                 "十分位比比较可及性最好和最差的十分之一。"),
     "gaps.towns": ("Share of each town's residents covered", "各乡镇居民的覆盖比例"),
     "gaps.minutes": ("{minutes} min", "{minutes}分钟"),
     "gaps.largest": ("Largest villages outside {minutes} minutes of {group} care ({n} in all)",
@@ -266,7 +268,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "imap.title_run": ("{scenario}: the plan in {last}", "{scenario}：{last}年规划"),
     "imap.legend_run": ("{last}: residents outside {label}", "{last}年：{label}之外的居民比例"),
     "imap.coverage": ("coverage", "覆盖"),
-    "imap.within_min": ("within {minutes} min", "{minutes}分钟内"),
     "imap.label_min": ("{group} {minutes} min", "{group}{minutes}分钟"),
     "imap.legend_cov": ("residents outside {label}", "{label}之外的居民比例"),
     "imap.not_in_scope": ("not in scope", "不在范围内"),
@@ -277,12 +278,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "imap.by": ("by", "出行方式"),
     "imap.town": ("town", "乡镇"),
     "imap.nearest": ("nearest {group} care", "最近{group}"),
-    "imap.areas": ("{group}: {minutes}-min service areas{label}", "{group}：{minutes}分钟服务范围{label}"),
+    "imap.areas": ("{group}: {minutes}-min service areas{label}",
+                   "{group}：{minutes}分钟服务范围{label}"),
     "imap.villages": ("villages outside {minutes} min of {group}{label}",
                       "距{group}超过 {minutes} 分钟的村{label}"),
     "group.hospitals": ("hospitals 医院", "医院"),
     "group.sub_centres": ("sub-centres 区域医疗次中心", "医疗卫生次中心"),
-    "group.health_centres": ("health centres 卫生院/社区卫生服务中心", "乡镇卫生院/社区卫生服务中心"),
+    "group.health_centres": ("health centres 卫生院/社区卫生服务中心",
+                             "乡镇卫生院/社区卫生服务中心"),
     "group.central_village_clinics": ("central village clinics 中心村卫生室", "中心村卫生室"),
     "group.village_clinics": ("village clinics 村卫生室", "村卫生室"),
     # static maps (PNG)
@@ -486,7 +489,8 @@ def indicator_label(indicator: str, lang: str) -> str:
     match = _INDICATOR.fullmatch(indicator)
     if match:
         every = "（各乡镇）" if match[3] else ""
-        return f"{per_capita_zh(match[1], int(match[2]))}{every}（{text('word.' + match[4], lang)}）"
+        sense = text("word." + match[4], lang)
+        return f"{per_capita_zh(match[1], int(match[2]))}{every}（{sense}）"
     match = _SERVICE.fullmatch(indicator)
     if match:
         return f"{match[2]}分钟内{group_name(match[1], lang)}覆盖率"

@@ -117,7 +117,7 @@ def indicators_section(run: RunOutputs, figures: Sequence[Figure], lang: str = "
     years = pd.to_numeric(frame["year"], errors="coerce")
     last = years.max()
     frame["year"] = years.map(lambda y: "" if pd.isna(y) else str(int(y)))
-    unmet = frame["met"].map(lambda m: not m)
+    unmet = {index for index, met in frame["met"].items() if not met}
     frame["met"] = frame["met"].map(
         lambda m: f'<span class="met">{esc(text("ind.met", lang))}</span>' if m
         else f'<span class="unmet">{esc(text("ind.unmet", lang))}</span>')
@@ -132,13 +132,12 @@ def indicators_section(run: RunOutputs, figures: Sequence[Figure], lang: str = "
 
     def render(rows: pd.DataFrame) -> str:
         shown = rows[columns].rename(columns=heads)
-        short = unmet.reindex(shown.index)
         return table(shown, {heads.get("target", ""): number,
                              heads.get("achieved", ""): lambda v: _number_or_na(v, lang),
                              heads.get("shortfall_pct", ""): lambda v: _percent_gap(v, lang)},
                      numeric=[heads[c] for c in ("target", "achieved", "shortfall_pct")
                               if c in heads], raw=(heads["met"],),
-                     row_class=lambda row: "unmet" if short.loc[row.name] else "")
+                     row_class=lambda row: "unmet" if row.name in unmet else "")
 
     final = frame[(years == last) | years.isna()]
     earlier = frame[(years < last)]
