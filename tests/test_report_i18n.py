@@ -36,7 +36,7 @@ from optimizer.vocabulary import TIER_NAMES
 REPORT = ROOT / "optimizer" / "report"
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 # Keys built at run time from data (f"col.{column}", f"word.{group}", ...).
-_DYNAMIC = ("col.", "word.", "subject.", "status.")
+_DYNAMIC = ("col.", "word.", "subject.", "status.", "reason.")
 
 
 @pytest.fixture
@@ -98,6 +98,10 @@ def test_chinese_names_of_the_plans() -> None:
         "每千人口注册护士数（各乡镇）（上限）")
     assert indicator_label("primary coverage within 15 min", "zh") == (
         "15分钟内基层医疗卫生机构覆盖率")
+    assert indicator_label("sub-centre 朱沱镇卫生院: beds (standard minimum)", "zh") == (
+        "次中心朱沱镇卫生院：床位（标准下限）")
+    assert indicator_label("central village clinics (exact count)", "zh") == (
+        "中心村卫生室数（目标）")
     assert indicator_label("an unknown form", "zh") == "an unknown form"
     assert service_name("primary (all, 15 min)", "zh") == "基层医疗卫生机构（全体居民，15分钟）"
     assert tier_name("township_health_centre", "zh") == "乡镇卫生院"

@@ -24,6 +24,7 @@ __all__ = [
     "indicator_label",
     "kind_name",
     "measure_label",
+    "reason_kind_name",
     "resource_name",
     "service_name",
     "share_column_label",
@@ -372,6 +373,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status.estimated": ("estimated", "估算"),
     "status.synthetic": ("synthetic", "合成"),
     "status.mixed": ("mixed", "混合"),
+    # plan.csv reason_kind
+    "reason.need": ("need", "按需要"),
+    "reason.standard": ("standard", "机构标准"),
+    "reason.direction": ("direction", "规划指定"),
+    "reason.floor": ("floor", "全区下限"),
+    "reason.limit": ("limit", "变化限制"),
+    "reason.cap": ("cap", "全区上限"),
+    "reason.kept": ("kept", "保持"),
+    "reason.fixed": ("fixed", "固定"),
+    "reason.data": ("data", "数据"),
     # words inside sentences
     "word.cap": ("cap", "上限"),
     "word.floor": ("floor", "下限"),
@@ -480,6 +491,10 @@ def share_column_label(column: str, lang: str) -> str:
 
 _INDICATOR = re.compile(r"(\w+) per (\d+)( in every town)? \((cap|floor)\)")
 _SERVICE = re.compile(r"(\w+) coverage within ([\d.]+) min")
+_STANDARD = re.compile(r"sub-centre (.+): (\w+) \(standard (minimum|maximum)\)")
+_COUNT = re.compile(r"(sub-centres|central village clinics) \((minimum|maximum|exact) count\)")
+_COUNTED = {"sub-centres": "医疗卫生次中心数", "central village clinics": "中心村卫生室数"}
+_BOUND = {"minimum": "下限", "maximum": "上限", "exact": "目标"}
 
 
 def indicator_label(indicator: str, lang: str) -> str:
@@ -494,7 +509,19 @@ def indicator_label(indicator: str, lang: str) -> str:
     match = _SERVICE.fullmatch(indicator)
     if match:
         return f"{match[2]}分钟内{group_name(match[1], lang)}覆盖率"
+    match = _STANDARD.fullmatch(indicator)
+    if match:
+        return f"次中心{match[1]}：{resource_name(match[2], lang)}（标准{_BOUND[match[3]]}）"
+    match = _COUNT.fullmatch(indicator)
+    if match:
+        return f"{_COUNTED[match[1]]}（{_BOUND[match[2]]}）"
     return indicator
+
+
+def reason_kind_name(kind: str, lang: str) -> str:
+    """A ``plan.csv`` ``reason_kind`` (need, standard, floor...) in ``lang``."""
+    key = f"reason.{kind}"
+    return text(key, lang) if lang == "zh" and key in TEXTS else kind
 
 
 def fields_of(template: str) -> set[str]:

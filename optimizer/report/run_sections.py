@@ -13,6 +13,7 @@ from optimizer.report.html import bullets, esc, figure, missing, paragraph, sect
 from optimizer.report.i18n import (
     indicator_label,
     kind_name,
+    reason_kind_name,
     resource_name,
     service_name,
     text,
@@ -399,7 +400,8 @@ def why_here_section(run: RunOutputs, lang: str = "en") -> str:
             "facility": final["name_zh"], "resource": resource_name(str(final["resource"]), lang),
             "from": start,
             "to": end, "need": "" if pd.isna(final["need"]) else f"{float(final['need']):,.1f}",
-            "reason": biggest["reason_kind"], "period": int(biggest["year"]),
+            "reason": reason_kind_name(str(biggest["reason_kind"]), lang),
+            "period": int(biggest["year"]),
             "why": biggest["reason"],
         })
     keys = ["facility", "resource", "from", "to", "need", "reason", "period", "why"]
