@@ -45,6 +45,17 @@ XlsxOption = Annotated[bool, typer.Option("--xlsx", help="Also write the tables 
 ThreadsOption = Annotated[int | None, typer.Option(
     min=1, help="Solver threads (default: the scenario's [solver] threads); at most the "
     "machine's cores.")]
+
+
+def _check_lang(value: str) -> str:
+    if value not in ("en", "zh"):
+        raise typer.BadParameter(f"{value!r} is not a report language: use en or zh")
+    return value
+
+
+LangOption = Annotated[str, typer.Option(
+    "--lang", callback=_check_lang, help="Language of report.html and the maps: en "
+    "(default) or zh (Chinese headings, legends and tier names).")]
 OUT_RULES = ("Only a new or empty folder, or one medalloc wrote (it carries .medalloc-output), "
              "is used; it is replaced whole after success.")
 
@@ -78,7 +89,7 @@ def with_threads(spec: Scenario, threads: int | None) -> Scenario:
 
 
 def finisher(report: Callable[..., Any] | None, *, maps: bool,
-             xlsx: bool) -> Callable[[Path, Dataset], None]:
+             xlsx: bool, lang: str = "en") -> Callable[[Path, Dataset], None]:
     """What the CLI adds to a job's folder while it is still being built: workbook and report.
 
     The job passes the dataset it loaded, so the report does not read the data again.
@@ -90,7 +101,7 @@ def finisher(report: Callable[..., Any] | None, *, maps: bool,
 
             write_workbook(folder)
         if report is not None:
-            report(folder, dataset, maps=maps)
+            report(folder, dataset, maps=maps, lang=lang)
 
     return finish
 
@@ -148,6 +159,7 @@ def run(
                                           "is still written).")] = False,
     xlsx: XlsxOption = False,
     threads: ThreadsOption = None,
+    lang: LangOption = "en",
     as_json: JsonOption = False,
 ) -> None:
     """Solve an allocation scenario; write plan.csv, towns.csv, indicators.csv, summary.json."""
@@ -158,7 +170,7 @@ def run(
     def work() -> Any:
         spec = with_threads(load_scenario(scenario), threads)
         target = out or Path("out") / spec.name
-        finish = finisher(write_run_report, maps=not no_maps, xlsx=xlsx)
+        finish = finisher(write_run_report, maps=not no_maps, xlsx=xlsx, lang=lang)
         if as_json:
             return run_scenario(spec, target, finish=finish)
         with err.status("solving...") as status:
@@ -233,6 +245,7 @@ def justify(
     draws: Annotated[int | None, typer.Option(min=1, help="Also run N uncertainty draws (into "
                                               "the sibling uncertainty/ folder, resumable) and "
                                               "state the conclusion as probabilities.")] = None,
+    lang: LangOption = "en",
     as_json: JsonOption = False,
 ) -> None:
     """Justify sub-centre sites: regret against the optimum, ranking, robustness, pairings."""
@@ -243,7 +256,7 @@ def justify(
     def work() -> Any:
         spec = with_threads(load_scenario(scenario), threads)
         target = out or Path("out") / spec.name / "justify"
-        finish = finisher(write_justify_report, maps=not no_maps, xlsx=xlsx)
+        finish = finisher(write_justify_report, maps=not no_maps, xlsx=xlsx, lang=lang)
         with err.status("justifying...") as status:
 
             def progress(line: str) -> None:
@@ -370,6 +383,7 @@ def coverage(
                                              "name>/coverage. " + OUT_RULES)] = None,
     no_maps: Annotated[bool, typer.Option("--no-maps", help="Skip the PNG map.")] = False,
     xlsx: XlsxOption = False,
+    lang: LangOption = "en",
     as_json: JsonOption = False,
 ) -> None:
     """Map coverage gaps: who is outside each travel-time threshold, per village and town."""
@@ -382,7 +396,7 @@ def coverage(
         target = out or Path("out") / spec.name / "coverage"
         return coverage_scenario(
             spec, target, make_map=not no_maps,
-            finish=finisher(write_coverage_report, maps=not no_maps, xlsx=xlsx))
+            finish=finisher(write_coverage_report, maps=not no_maps, xlsx=xlsx, lang=lang))
 
     summary = guarded(work, as_json=as_json)
     if as_json:

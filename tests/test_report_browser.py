@@ -66,3 +66,20 @@ def test_report_and_map_render_in_chromium(tmp_path: Path) -> None:
     pixels = mpimg.imread(shot)
     assert pixels.shape[:2] == (2400, 1200)
     assert float(pixels[..., :3].mean(axis=2).std()) > 0.05
+
+
+def test_chinese_report_and_map_render_in_chromium(tmp_path: Path) -> None:
+    dataset = load_dataset([write_tiny(tmp_path / "data")])
+    out = make_run(tmp_path / "run", coverage=True)
+    write_run_report(out, dataset, lang="zh")
+
+    result = chromium(tmp_path / "p1", "--dump-dom", (out / "map.html").as_uri())
+    attrs = body_attributes(result.stdout)
+    assert attrs["data-map-ready"] == "1", result.stderr[-2000:]
+    assert attrs["data-errors"] == "0"
+    assert "乡镇（2030年）" in result.stdout  # the layer control, drawn by the page's script
+
+    result = chromium(tmp_path / "p2", "--dump-dom", (out / "report.html").as_uri())
+    attrs = body_attributes(result.stdout)
+    assert attrs["data-images-loaded"] == attrs["data-images"] != "0", result.stderr[-2000:]
+    assert "方案概要" in result.stdout

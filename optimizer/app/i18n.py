@@ -1,10 +1,13 @@
-"""The workbench's words in Chinese and English, and how the language is chosen."""
+"""The workbench's words in Chinese and English, and how the language is chosen.
+
+Tier, target-kind and resource names are shared with the CLI's report (``optimizer.report.vocabulary``).
+"""
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "TIER_NAMES", "translate", "words"]
+from optimizer.report.vocabulary import KIND_NAMES, LANGUAGES, TIER_NAMES
 
-LANGUAGES = ("zh", "en")
+__all__ = ["LANGUAGES", "TIER_NAMES", "translate", "words"]
 
 # key: (Chinese, English)
 _WORDS: dict[str, tuple[str, str]] = {
@@ -79,8 +82,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "group.costs": ("成本与预算", "Costs and budget"),
     "group.objective": ("目标顺序与求解", "Objective order and solver"),
     "group.policy": ("政策指标", "Policy numbers"),
-    "kind.binding": ("约束性", "binding"),
-    "kind.expected": ("预期性", "expected"),
+    **{f"kind.{kind}": names for kind, names in KIND_NAMES.items()},
     "runs.title": ("运行记录", "Runs"),
     "runs.none": ("尚无运行。", "No runs yet."),
     "runs.compare": ("比较所选", "Compare selected"),
@@ -115,17 +117,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "legend.lower": ("较低", "lower"),
     "legend.nodata": ("无数据", "no data"),
     "error.title": ("出错了", "Something is wrong"),
-}
-
-TIER_NAMES: dict[str, tuple[str, str]] = {
-    "tertiary_hospital": ("三级医院", "tertiary hospital"),
-    "secondary_hospital": ("二级医院", "secondary hospital"),
-    "specialist_hospital": ("专科医院", "specialist hospital"),
-    "sub_centre": ("区域医疗次中心", "medical sub-centre"),
-    "township_health_centre": ("乡镇卫生院", "township health centre"),
-    "community_health_centre": ("社区卫生服务中心", "community health centre"),
-    "central_village_clinic": ("中心村卫生室", "central village clinic"),
-    "village_clinic": ("村卫生室", "village clinic"),
 }
 
 

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from optimizer.app.i18n import LANGUAGES
 from optimizer.app.safety import UnsafePathError, inside
 
-__all__ = ["KINDS", "Job", "JobManager"]
+__all__ = ["KINDS", "Job", "JobManager", "cli_arguments"]
 
 KINDS = ("run", "coverage", "justify")
 _EXIT_MEANING = {0: "done", 2: "usage error", 3: "data error", 4: "scenario error",
@@ -82,6 +83,19 @@ class Job:
                 "started": self.started, "elapsed_s": round(end - self.started, 1)}
 
 
+def cli_arguments(kind: str, scenario: Path, out: Path, *, maps: bool, sites: str | None,
+                  lang: str) -> list[str]:
+    """The ``medalloc`` arguments of a run: the job, its scenario and folder, and options."""
+    if lang not in LANGUAGES:
+        raise UnsafePathError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
+    arguments = [kind, str(scenario), "--out", str(out), "--xlsx", "--lang", lang]
+    if not maps:
+        arguments.append("--no-maps")
+    if kind == "justify" and sites:
+        arguments += ["--sites", sites]
+    return arguments
+
+
 class JobManager:
     """Start, watch and cancel runs; every run gets a new folder under ``runs``."""
 
@@ -106,7 +120,7 @@ class JobManager:
             self._jobs[job.run_id] = job
 
     def start(self, kind: str, scenario_text: str, name: str, *, maps: bool = True,
-              sites: str | None = None) -> Job:
+              sites: str | None = None, lang: str = "en") -> Job:
         """Write the scenario into a new run folder and start the CLI on it.
 
         Parameters
@@ -121,6 +135,9 @@ class JobManager:
             Draw the PNG maps (slower); ``report.html`` and ``map.html`` come either way.
         sites : str, optional
             ``justify``'s chosen towns, comma-separated.
+        lang : str
+            The page's language (``en`` or ``zh``), passed as ``--lang``: the report and maps
+            downloaded from a Chinese page are Chinese.
         """
         if kind not in KINDS:
             raise UnsafePathError(f"unknown job kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -131,14 +148,9 @@ class JobManager:
         folder.mkdir()
         scenario = folder / "scenario.toml"
         scenario.write_text(scenario_text, encoding="utf-8")
-        command = [sys.executable, "-m", "optimizer", kind, str(scenario), "--out",
-                   str(folder / "out")]
-        if kind in ("run", "coverage", "justify"):
-            command.append("--xlsx")
-        if not maps:
-            command.append("--no-maps")
-        if kind == "justify" and sites:
-            command += ["--sites", sites]
+        command = [sys.executable, "-m", "optimizer",
+                   *cli_arguments(kind, scenario, folder / "out", maps=maps, sites=sites,
+                                  lang=lang)]
         job = Job(run_id, kind, name, folder)
         log = (folder / "log.txt").open("wb")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200", "NO_COLOR": "1"}

@@ -238,7 +238,8 @@ class Pages:
             scenario_edit.set_data_folder(doc, str(scenario.data.folder))
             job = self.jobs.start(kind, scenario_edit.dumps(doc), scenario.name,
                                   maps=values.get("maps") == "1",
-                                  sites=values.get("sites") or None)
+                                  sites=values.get("sites") or None,
+                                  lang=self.lang(request))
             return RedirectResponse(f"/runs/{job.run_id}", status_code=303)
         return self._editor(request, sources, source, edit.text, fields, edit, [])
 

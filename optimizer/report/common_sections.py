@@ -9,55 +9,51 @@ import pandas as pd
 
 from optimizer.dataset.load import Dataset
 from optimizer.report.html import bullets, esc, paragraph, section, table
+from optimizer.report.i18n import status_name, subject_name, text
 from optimizer.report.provenance import map_note, provenance_lines
 
 __all__ = ["interactive_section", "provenance_section"]
 
 
-def interactive_section(present: bool) -> str:
+def interactive_section(present: bool, lang: str = "en") -> str:
     """A link to ``map.html`` and, on screen, the map itself in a frame."""
     if not present:
-        return section("map", "Interactive map", [paragraph(
-            "Maps were not drawn for this report (--no-maps).")])
-    return section("map", "Interactive map", [
-        '<p>Open <a href="map.html">map.html</a> (one file, works offline): towns with their '
-        "figures in a popup, facilities by tier, service areas and the villages outside, each "
-        "switchable in the layer list.</p>",
-        '<iframe class="map screen-only" src="map.html" title="interactive map"></iframe>',
+        return section("map", text("toc.map", lang), [paragraph(text("map.not_drawn", lang))])
+    return section("map", text("toc.map", lang), [
+        text("map.open", lang),
+        '<iframe class="map screen-only" src="map.html" '
+        f'title="{esc(text("map.frame", lang))}"></iframe>',
     ])
 
 
-def provenance_section(dataset: Dataset, summary: dict[str, Any] | None) -> str:
+def provenance_section(dataset: Dataset, summary: dict[str, Any] | None,
+                       lang: str = "en") -> str:
     """What is sourced and what is estimated, from the dataset's own provenance columns."""
     lines = provenance_lines(dataset)
-    parts = [paragraph(map_note(dataset))]
+    parts = [paragraph(map_note(dataset, lang))]
     if lines:
         frame = pd.DataFrame([{
-            "what": line.subject,
-            "status": line.status,
-            "method (most frequent first)": " | ".join(line.methods[:3])
-            + (f" | … {len(line.methods) - 3} more" if len(line.methods) > 3 else ""),
+            text("prov.what", lang): subject_name(line.subject, lang),
+            text("prov.status", lang): status_name(line.status, lang),
+            text("prov.method", lang): " | ".join(line.methods[:3])
+            + (text("prov.more", lang, n=len(line.methods) - 3) if len(line.methods) > 3
+               else ""),
         } for line in lines])
         parts.append(table(frame))
     else:
-        parts.append(paragraph("The dataset carries no provenance columns: check its sources "
-                               "before quoting a number."))
+        parts.append(paragraph(text("prov.none", lang)))
     inputs = (summary or {}).get("inputs")
     if isinstance(inputs, dict) and inputs:
-        rows = [{"role": role, "file": info.get("file", ""), "sha256": info.get("sha256", "")}
+        rows = [{text("prov.role", lang): role, text("prov.file", lang): info.get("file", ""),
+                 "sha256": info.get("sha256", "")}
                 for role, info in sorted(inputs.items()) if isinstance(info, dict)]
-        parts.append("<h3>Input files of this run</h3>")
+        parts.append(f"<h3>{esc(text('prov.inputs', lang))}</h3>")
         parts.append(table(pd.DataFrame(rows)))
     versions = (summary or {}).get("versions")
     if isinstance(versions, dict) and versions:
-        parts.append(paragraph("Software: " + ", ".join(
+        parts.append(paragraph(text("prov.software", lang) + ", ".join(
             f"{k} {v}" for k, v in sorted(versions.items())), "note"))
-    parts.append(bullets([
-        "Resource counts reproduce district totals; facility-level figures are estimates "
-        "unless the row says sourced.",
-        "Travel times are modelled (straight line with detour and speeds, or a road graph), "
-        "not measured.",
-    ]))
+    parts.append(bullets([text("prov.counts", lang), text("prov.travel", lang)]))
     files = sorted(Path(v).name for v in dataset.files.values())
-    return section("provenance", "Where the data come from", [
-        *parts, f'<p class="note">Files: {esc(", ".join(files))}</p>'])
+    return section("provenance", text("toc.provenance", lang), [
+        *parts, f'<p class="note">{esc(text("prov.files", lang))}{esc(", ".join(files))}</p>'])

@@ -8,55 +8,53 @@ import pandas as pd
 
 from optimizer.report.figures import Figure
 from optimizer.report.html import bullets, esc, figure, paragraph, section, table
+from optimizer.report.i18n import group_name, share_column_label, text
 from optimizer.report.outputs import CoverageOutputs
 from optimizer.report.run_sections import number, pct, whole
 
 __all__ = ["gaps_section", "outside_section"]
 
 
-def outside_section(cov: CoverageOutputs) -> str:
+def outside_section(cov: CoverageOutputs, lang: str = "en") -> str:
     """Residents and villages outside each tier group's thresholds (summary.json)."""
     summary = cov.summary
-    items = [
-        f"Travel times: {summary.get('mode', '')}; {whole(summary.get('total_residents'))} "
-        f"residents in {whole(summary.get('total_villages'))} demand points.",
-    ]
+    items = [text("out.travel", lang, mode=group_name(str(summary.get("mode", "")), lang),
+                  residents=whole(summary.get("total_residents")),
+                  villages=whole(summary.get("total_villages")))]
+    care, threshold, residents, share, villages = (text(f"col.{k}", lang) for k in (
+        "care", "threshold", "residents_outside", "share_outside", "villages_outside"))
     rows = [
-        {"care": o.get("group"), "threshold (min)": o.get("threshold_minutes"),
-         "residents outside": o.get("residents"), "share outside": o.get("share_residents"),
-         "villages outside": o.get("villages")}
+        {care: group_name(str(o.get("group")), lang), threshold: o.get("threshold_minutes"),
+         residents: o.get("residents"), share: o.get("share_residents"),
+         villages: o.get("villages")}
         for o in summary.get("outside", []) or [] if isinstance(o, dict)
     ]
     parts = [bullets(items)]
     if rows:
         parts.append(table(pd.DataFrame(rows),
-                           {"threshold (min)": number, "residents outside": whole,
-                            "share outside": pct, "villages outside": whole},
-                           numeric=("threshold (min)", "residents outside", "share outside",
-                                    "villages outside")))
+                           {threshold: number, residents: whole, share: pct, villages: whole},
+                           numeric=(threshold, residents, share, villages)))
     if cov.inequality is not None and not cov.inequality.empty:
-        parts.append("<h3>Access inequality across towns (2SFCA)</h3>")
+        parts.append(f"<h3>{esc(text('out.inequality', lang))}</h3>")
         parts.append(table(cov.inequality, {"gini": number, "decile_ratio": number},
                            numeric=("gini", "decile_ratio")))
-        parts.append(paragraph("Gini 0 means every town has the same access per resident; "
-                               "the decile ratio compares the best- and worst-served tenth.",
-                               "note"))
-    return section("outside", "Who is outside", parts)
+        parts.append(paragraph(text("out.gini", lang), "note"))
+    return section("outside", text("toc.outside", lang), parts)
 
 
 def gaps_section(cov: CoverageOutputs, figures: Sequence[Figure],
-                 town_names: dict[str, str]) -> str:
+                 town_names: dict[str, str], lang: str = "en") -> str:
     """Maps, the towns table and the largest uncovered villages per group."""
     parts = [figure(f.file, f.caption, f.title) for f in figures if f.file.startswith("gaps_")]
     shares = [c for c in cov.towns.columns if c.startswith("covered_share_")]
     towns = cov.towns[["town_code", "population", *shares]].copy()
-    towns.insert(0, "town", towns["town_code"].map(lambda c: town_names.get(c, c)))
+    town, population = text("col.town", lang), text("col.population", lang)
+    towns.insert(0, town, towns["town_code"].map(lambda c: town_names.get(c, c)))
     towns = towns.drop(columns=["town_code"]).rename(
-        columns={c: c.removeprefix("covered_share_").replace("_", " ") + " min"
-                 for c in shares})
-    numeric = [c for c in towns.columns if c != "town"]
-    parts.append("<h3>Share of each town's residents covered</h3>")
-    parts.append(table(towns, {c: (whole if c == "population" else pct) for c in numeric},
+        columns={"population": population} | {c: share_column_label(c, lang) for c in shares})
+    numeric = [c for c in towns.columns if c != town]
+    parts.append(f"<h3>{text('gaps.towns', lang)}</h3>")  # trusted text, unescaped as before
+    parts.append(table(towns, {c: (whole if c == population else pct) for c in numeric},
                        numeric=numeric))
     flags = [c for c in cov.coverage.columns if c.startswith("covered_")]
     for flag in flags:
@@ -66,14 +64,17 @@ def gaps_section(cov: CoverageOutputs, figures: Sequence[Figure],
         _, group, minutes = flag.split("_", 2)
         minutes_col = f"nearest_{group}_minutes"
         outside = outside.sort_values(["population", "demand_id"], ascending=[False, True])
+        residents, nearest = text("col.residents", lang), text("col.minutes_nearest", lang)
         frame = pd.DataFrame({
-            "village": outside["name_zh"],
-            "town": outside["town_code"].map(lambda c: town_names.get(c, c)),
-            "residents": outside["population"],
-            "minutes to nearest": outside.get(minutes_col),
+            text("col.village", lang): outside["name_zh"],
+            town: outside["town_code"].map(lambda c: town_names.get(c, c)),
+            residents: outside["population"],
+            nearest: outside.get(minutes_col),
         })
-        parts.append(f"<h3>Largest villages outside {esc(minutes)} minutes of {esc(group)} "
-                     f"care ({len(outside)} in all)</h3>")
-        parts.append(table(frame.head(15), {"residents": whole, "minutes to nearest": number},
-                           numeric=("residents", "minutes to nearest")))
-    return section("gaps", "Coverage gaps by town and village", parts)
+        heading = text("gaps.largest", lang, minutes=minutes, group=group_name(group, lang),
+                       n=len(outside))
+        parts.append(f"<h3>{esc(heading)}</h3>")
+        parts.append(table(frame.head(15), {residents: whole, nearest: number},
+                           numeric=(residents, nearest)))
+    return section("gaps", text("toc.gaps", lang), parts)
+

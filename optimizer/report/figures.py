@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimizer.report.i18n import TEXTS, group_name, resource_name, service_name, text
 from optimizer.report.outputs import (
     CoverageOutputs,
     JustifyOutputs,
@@ -24,6 +25,7 @@ from optimizer.report.static_maps import (
     per_capita_map,
     plan_changes_map,
 )
+from optimizer.report.vocabulary import per_capita_zh
 
 __all__ = [
     "HOSPITAL_TIERS",
@@ -59,7 +61,7 @@ def service_label(summary: dict[str, object], service: str) -> str:
 
 def run_figures(out_dir: Path, run: RunOutputs, layers: MapLayers,
                 before: CoverageOutputs | None,
-                justify: JustifyOutputs | None = None) -> list[Figure]:
+                justify: JustifyOutputs | None = None, *, lang: str = "en") -> list[Figure]:
     """Draw a run's maps into ``out_dir``: gaps before/after, changes, catchments, per capita.
 
     ``before`` is the coverage job of the same data, when the run folder holds one (its
@@ -74,60 +76,62 @@ def run_figures(out_dir: Path, run: RunOutputs, layers: MapLayers,
     tiers_after = _tiers(run.plan, last)
     for column in sorted(c for c in run.towns.columns if c.startswith("covered_share_")):
         service = column.removeprefix("covered_share_")
-        label = service_label(run.summary, service)
+        label = service_name(service_label(run.summary, service), lang)
         panels = []
-        for year, tiers, when in ((first, tiers_before, "before the plan"),
-                                  (last, tiers_after, "after the plan")):
+        for year, tiers, when in ((first, tiers_before, text("fig.before", lang)),
+                                  (last, tiers_after, text("fig.after", lang))):
             shares = at[year][column].dropna()
             outside = {str(code): 1.0 - float(v) for code, v in shares.items()}
             villages = _before_villages(before, service) if year == first else None
-            panels.append(GapPanel(title=f"{year}, {when}", share_outside=outside,
+            panels.append(GapPanel(title=text("fig.panel", lang, year=year, when=when),
+                                   share_outside=outside,
                                    villages=villages, tiers=_drawn(tiers)))
         name = f"gaps_{service}.png"
         coverage_gaps_map(out_dir / name, layers, panels,
-                          f"Residents outside {label}: towns by share outside")
-        caption = (f"Share of each town's residents outside {label}, in {first} and {last} "
-                   f"(from towns.csv). Grey towns are outside this service's scope.")
+                          text("fig.gaps_title", lang, label=label), lang=lang)
+        caption = text("fig.gaps_caption", lang, label=label, first=first, last=last)
         if before is not None:
-            caption += (" Red circles on the left: villages outside, sized by residents "
-                        "(coverage/coverage.csv).")
-        figures.append(Figure(name, f"Coverage gaps: {label}", caption))
+            caption += text("fig.gaps_villages", lang)
+        figures.append(Figure(name, text("fig.gaps_name", lang, label=label), caption))
 
     beds = facility_changes(run.plan, "beds") if "beds" in set(run.plan["resource"]) else None
     if beds is not None:
-        plan_changes_map(out_dir / "changes_beds.png", layers, beds, "beds",
-                         f"Where beds move, {first} to {last}")
+        plan_changes_map(out_dir / "changes_beds.png", layers, beds,
+                         resource_name("beds", lang),
+                         text("fig.beds_title", lang, first=first, last=last), lang=lang)
         figures.append(Figure(
-            "changes_beds.png", "Where beds move",
-            f"Net change of beds per town from {first} (before the plan) to {last}; circles are "
-            "facilities whose beds change (blue gains, red cuts), sized by the change "
-            "(plan.csv)."))
+            "changes_beds.png", text("fig.beds_name", lang),
+            text("fig.beds_caption", lang, first=first, last=last)))
 
     chosen = [str(s["facility_id"]) for s in _sub_centres(run.summary)]
     if chosen:
-        figures.append(_catchments(out_dir, layers, run, chosen, justify))
+        figures.append(_catchments(out_dir, layers, run, chosen, justify, lang))
 
     for target in _last_targets(run):
         if target.column not in run.towns.columns:
             continue
         panels_pc = [
-            (f"{year}, {when}", {str(k): float(v) for k, v in
-                                 at[year][target.column].dropna().items()})
-            for year, when in ((first, "before the plan"), (last, "after the plan"))
+            (text("fig.panel", lang, year=year, when=when),
+             {str(k): float(v) for k, v in at[year][target.column].dropna().items()})
+            for year, when in ((first, text("fig.before", lang)),
+                               (last, text("fig.after", lang)))
         ]
-        label = f"{target.resource.replace('_', ' ')} per {target.base:,}"
+        label = (per_capita_zh(target.resource, target.base) if lang == "zh" else
+                 f"{target.resource.replace('_', ' ')} per {target.base:,}")
         name = f"per_{target.base}_{target.resource}.png"
-        per_capita_map(out_dir / name, layers, panels_pc, target, label)
+        sense = text(f"word.{target.sense}", lang) if f"word.{target.sense}" in TEXTS \
+            else target.sense
+        per_capita_map(out_dir / name, layers, panels_pc, target, label, lang=lang,
+                       sense=sense)
         figures.append(Figure(
-            name, f"{label} by town",
-            f"{label} residents in each town before and after the plan, coloured against the "
-            f"district {target.sense} of {target.target:g} for {target.year} "
-            "(towns.csv, indicators.csv). District targets apply to the whole district: "
-            "urban towns with the hospitals sit far above, rural towns below."))
+            name, text("fig.per_name", lang, label=label),
+            text("fig.per_caption", lang, label=label, sense=sense,
+                 target=f"{target.target:g}", year=target.year)))
     return figures
 
 
-def coverage_figures(out_dir: Path, cov: CoverageOutputs, layers: MapLayers) -> list[Figure]:
+def coverage_figures(out_dir: Path, cov: CoverageOutputs, layers: MapLayers, *,
+                     lang: str = "en") -> list[Figure]:
     """Draw a coverage job's gap maps, one per tier group at its first threshold."""
     figures: list[Figure] = []
     thresholds = cov.summary.get("thresholds", {})
@@ -149,26 +153,24 @@ def coverage_figures(out_dir: Path, cov: CoverageOutputs, layers: MapLayers) -> 
         ids = sorted(set(cov.coverage[nearest].dropna().astype(str))) \
             if nearest in cov.coverage.columns else []
         tiers = layers.facilities.set_index("facility_id")["tier"].astype(str)
-        panel = GapPanel(title=f"{len(outside_rows)} villages outside {label} min",
+        care = group_name(group, lang)
+        panel = GapPanel(title=text("fig.cov_panel", lang, n=len(outside_rows), label=label),
                          share_outside=shares,
                          villages=outside_rows[["demand_id", "population"]],
                          tiers=_drawn({i: tiers[i] for i in ids if i in tiers.index}))
         name = f"gaps_{group}_{label}.png"
-        coverage_gaps_map(out_dir / name, layers, [panel],
-                          f"Outside {label} minutes of {group} care")
-        figures.append(Figure(
-            name, f"Outside {label} minutes of {group} care",
-            f"Towns shaded by the share of residents more than {label} minutes from {group} "
-            "care; red circles are the villages outside, sized by residents "
-            "(coverage.csv, towns_coverage.csv)."))
+        title = text("fig.cov_title", lang, label=label, group=care)
+        coverage_gaps_map(out_dir / name, layers, [panel], title, lang=lang)
+        figures.append(Figure(name, title,
+                              text("fig.cov_caption", lang, label=label, group=care)))
     return figures
 
 
 def justify_figures(out_dir: Path, run: RunOutputs, layers: MapLayers,
-                    justify: JustifyOutputs) -> list[Figure]:
+                    justify: JustifyOutputs, *, lang: str = "en") -> list[Figure]:
     """The catchments map comparing the chosen sub-centres with the best-ranked set."""
     chosen = [str(s["facility_id"]) for s in _sub_centres(run.summary)]
-    return [_catchments(out_dir, layers, run, chosen, justify)] if chosen else []
+    return [_catchments(out_dir, layers, run, chosen, justify, lang)] if chosen else []
 
 
 def best_set(justify: JustifyOutputs | None, layers: MapLayers) -> list[str] | None:
@@ -209,32 +211,31 @@ def _resolve(text: str, layers: MapLayers) -> list[str]:
 
 
 def _catchments(out_dir: Path, layers: MapLayers, run: RunOutputs, chosen: list[str],
-                justify: JustifyOutputs | None) -> Figure:
-    names = {str(s["facility_id"]): f"{s.get('town', s['facility_id'])} sub-centre"
+                justify: JustifyOutputs | None, lang: str = "en") -> Figure:
+    names = {str(s["facility_id"]): text("fig.sub_centre", lang,
+                                         town=s.get("town", s["facility_id"]))
              for s in _sub_centres(run.summary)}
     anchors = sorted(layers.facilities.loc[layers.facilities["tier"].isin(HOSPITAL_TIERS),
                                            "facility_id"])
-    panels: list[tuple[str, list[str]]] = [("chosen sub-centres", sorted(chosen))]
+    panels: list[tuple[str, list[str]]] = [(text("fig.chosen", lang), sorted(chosen))]
     best = best_set(justify, layers)
     if best and sorted(best) != sorted(chosen):
-        panels.append(("best-ranked set (ranking.csv)", best))
+        panels.append((text("fig.best", lang), best))
         town_of = dict(zip(layers.towns["code"], layers.towns["name_zh"].astype(str),
                            strict=True))
         for site in best:
             if site not in names:
                 row = layers.facilities[layers.facilities["facility_id"] == site]
                 code = str(row["town_code"].iloc[0]) if len(row) else ""
-                names[site] = f"{town_of.get(code, site)} (best-ranked set)"
+                names[site] = text("fig.best_site", lang, town=town_of.get(code, site))
     catchments_map(out_dir / "catchments.png", layers, panels, names, anchors,
-                   "Sub-centre catchments: the nearest sub-centre or county hospital")
-    caption = ("Each town coloured by the site nearest (straight line) to most of its "
-               "residents; dots are villages coloured the same way. Grey: nearer a county "
-               "hospital than any sub-centre.")
+                   text("fig.catch_title", lang), lang=lang)
+    caption = text("fig.catch_caption", lang)
     if len(panels) > 1:
-        caption += " Right: the best-ranked set of the justification (ranking.csv)."
+        caption += text("fig.catch_right", lang)
     elif best:
-        caption += " The chosen set is also the best-ranked set of the justification."
-    return Figure("catchments.png", "Sub-centre catchments", caption)
+        caption += text("fig.catch_same", lang)
+    return Figure("catchments.png", text("fig.catch_name", lang), caption)
 
 
 def _sub_centres(summary: dict[str, object]) -> list[dict[str, object]]:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer.report.i18n import text
+
 __all__ = ["bullets", "esc", "figure", "missing", "page", "paragraph", "section", "table"]
 
 Formatter = Callable[[Any], str]
@@ -124,8 +126,13 @@ def table(frame: pd.DataFrame, formats: dict[str, Formatter] | None = None,
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def page(title: str, lead: str, sections: Sequence[tuple[str, str, str]]) -> str:
-    """The whole document: title, contents, then each ``(anchor, title, html)`` section."""
+def page(title: str, lead: str, sections: Sequence[tuple[str, str, str]], *,
+         lang: str = "en") -> str:
+    """The whole document: title, contents, then each ``(anchor, title, html)`` section.
+
+    Both languages declare ``zh-Hans``: the English page is full of Chinese names, and the
+    declaration makes browsers draw them with Chinese (not Japanese) glyphs.
+    """
     contents = "".join(f'<li><a href="#{esc(a)}">{esc(t)}</a></li>' for a, t, _ in sections)
     body = "\n".join(html for _, _, html in sections)
     return (
@@ -134,7 +141,7 @@ def page(title: str, lead: str, sections: Sequence[tuple[str, str, str]]) -> str
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<header><h1>{esc(title)}</h1><p class=\"lead\">{esc(lead)}</p></header>\n"
-        f"<nav><h3>Contents</h3><ol>{contents}</ol></nav>\n{body}\n"
+        f"<nav><h3>{esc(text('page.contents', lang))}</h3><ol>{contents}</ol></nav>\n{body}\n"
         f"<script>{_MARK_LOADED}</script>\n</body>\n</html>\n"
     )
 

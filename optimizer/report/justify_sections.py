@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.report.html import esc, missing, paragraph, table
+from optimizer.report.i18n import text
 from optimizer.report.outputs import JustifyOutputs
 
 __all__ = ["justification_html", "markdown_html"]
@@ -16,28 +17,26 @@ _ROWS = 12
 _BULLET = re.compile(r"^\s*[-*]\s+")
 
 
-def justification_html(justify: JustifyOutputs | None) -> str:
+def justification_html(justify: JustifyOutputs | None, lang: str = "en") -> str:
     """``justification.md`` as HTML, else the tables' heads, else a sentence saying none yet."""
     if justify is None or justify.empty:
-        return paragraph("No justification files (justification.md, ranking.csv, ...) were "
-                         "found beside this run: run `medalloc justify` on the scenario to "
-                         "compare the chosen sub-centres with every alternative.", "note")
+        return paragraph(text("just.none", lang), "note")
     if justify.markdown:
         # justification.md already carries the conclusion and every table's head.
         return f'<div class="justification">{markdown_html(justify.markdown)}</div>'
-    parts = ["<h3>Justification</h3>"]
+    parts = [f"<h3>{esc(text('just.title', lang))}</h3>"]
     if justify.justification:
-        parts.append(_json_summary(justify.justification))
-    for title, frame in (("Ranking of sub-centre sets (ranking.csv)", justify.ranking),
-                         ("What each site adds (marginal.csv)", justify.marginal),
-                         ("Robustness to the assumptions (robustness.csv)", justify.robustness),
-                         ("Consortium pairings (pairings.csv)", justify.pairings)):
+        parts.append(_json_summary(justify.justification, lang))
+    for key, frame in (("just.ranking", justify.ranking), ("just.marginal", justify.marginal),
+                       ("just.robustness", justify.robustness),
+                       ("just.pairings", justify.pairings)):
         if frame is None or frame.empty:
             continue
         shown = frame.head(_ROWS)
-        note = f" — first {_ROWS} of {len(frame)} rows" if len(frame) > _ROWS else ""
+        note = text("just.first_rows", lang, rows=_ROWS, total=len(frame)) \
+            if len(frame) > _ROWS else ""
         numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])]
-        parts.append(f"<h3>{esc(title)}{esc(note)}</h3>")
+        parts.append(f"<h3>{esc(text(key, lang))}{esc(note)}</h3>")
         parts.append(table(shown, dict.fromkeys(numeric, _num), numeric=numeric))
     return "\n".join(parts)
 
@@ -93,9 +92,10 @@ def _inline(text: str) -> str:
     return re.sub(r"`(.+?)`", r"<code>\1</code>", html)
 
 
-def _json_summary(data: dict[str, Any]) -> str:
-    rows = [{"item": key, "value": value if not isinstance(value, list | dict) else
-             f"{len(value)} entries"} for key, value in sorted(data.items())]
+def _json_summary(data: dict[str, Any], lang: str = "en") -> str:
+    rows = [{text("col.item", lang): key,
+             text("col.value", lang): value if not isinstance(value, list | dict) else
+             text("just.entries", lang, n=len(value))} for key, value in sorted(data.items())]
     return table(pd.DataFrame(rows))
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pyogrio
 
 from optimizer.report.html import esc
+from optimizer.report.i18n import group_name, text, tier_name
 from optimizer.report.interactive import Overlay
 
 __all__ = [
@@ -22,15 +23,15 @@ __all__ = [
     "town_overlay",
 ]
 
-# tier group for the layer control -> (tiers, fill colour, radius, shown at start)
+# tier group (its i18n key) for the layer control -> (tiers, fill colour, radius, shown at start)
 _FACILITY_GROUPS: tuple[tuple[str, tuple[str, ...], str, float, bool], ...] = (
-    ("hospitals 医院", ("tertiary_hospital", "secondary_hospital", "specialist_hospital"),
+    ("group.hospitals", ("tertiary_hospital", "secondary_hospital", "specialist_hospital"),
      "#b2182b", 8, True),
-    ("sub-centres 区域医疗次中心", ("sub_centre",), "#7b3294", 9, True),
-    ("health centres 卫生院/社区卫生服务中心",
+    ("group.sub_centres", ("sub_centre",), "#7b3294", 9, True),
+    ("group.health_centres",
      ("township_health_centre", "community_health_centre"), "#2c7fb8", 6, True),
-    ("central village clinics 中心村卫生室", ("central_village_clinic",), "#1b9e77", 4.5, True),
-    ("village clinics 村卫生室", ("village_clinic",), "#8c8c8c", 3, False),
+    ("group.central_village_clinics", ("central_village_clinic",), "#1b9e77", 4.5, True),
+    ("group.village_clinics", ("village_clinic",), "#8c8c8c", 3, False),
 )
 _SHARE_STEPS = ((0.0, "#fff7ec"), (0.05, "#fdd49e"), (0.2, "#fc8d59"), (0.4, "#d7301f"),
                 (0.6, "#7f0000"))
@@ -47,23 +48,24 @@ def share_colour(share: float) -> str:
     return colour
 
 
-def legend_html(share_title: str, *, gaps: bool) -> str:
+def legend_html(share_title: str, *, gaps: bool, lang: str = "en") -> str:
     """The legend box: share-outside steps, facility groups, uncovered villages."""
     rows = [f"<b>{esc(share_title)}</b>"]
     uppers = [s for s, _ in _SHARE_STEPS[1:]] + [1.0]
     for (lower, colour), upper in zip(_SHARE_STEPS, uppers, strict=True):
         rows.append(f'<i style="background:{colour}"></i>{lower:.0%}–{upper:.0%}')
-    rows.append('<i style="background:#eeeeee"></i>not in scope')
-    for name, _, colour, _, _ in _FACILITY_GROUPS:
-        rows.append(f'<i class="dot" style="background:{colour}"></i>{esc(name)}')
+    rows.append(f'<i style="background:#eeeeee"></i>{esc(text("imap.not_in_scope", lang))}')
+    for key, _, colour, _, _ in _FACILITY_GROUPS:
+        rows.append(f'<i class="dot" style="background:{colour}"></i>{esc(text(key, lang))}')
     if gaps:
         rows.append('<i class="dot" style="background:#d7301f;border-color:#fff"></i>'
-                    "village outside (size: residents)")
+                    + esc(text("imap.village_outside", lang)))
     return "<br>".join(rows)
 
 
 def town_overlay(towns: gpd.GeoDataFrame, share_outside: Mapping[str, float],
-                 figures: Mapping[str, Sequence[tuple[str, str]]], name: str) -> Overlay:
+                 figures: Mapping[str, Sequence[tuple[str, str]]], name: str,
+                 lang: str = "en") -> Overlay:
     """Towns coloured by share outside, labelled, with a popup table of ``figures`` per code."""
     frame = towns[["code", "name_zh", "geometry"]].copy()
     frame["label"] = frame["name_zh"].astype(str)
@@ -80,27 +82,30 @@ def town_overlay(towns: gpd.GeoDataFrame, share_outside: Mapping[str, float],
 
 
 def facility_overlays(facilities: gpd.GeoDataFrame, tiers: Mapping[str, str],
-                      figures: Mapping[str, Sequence[tuple[str, str]]]) -> list[Overlay]:
+                      figures: Mapping[str, Sequence[tuple[str, str]]],
+                      lang: str = "en") -> list[Overlay]:
     """One layer per tier group; ``tiers`` gives each facility's tier to show."""
     frame = facilities[["facility_id", "name_zh", "geometry"]].copy()
     frame["tier"] = frame["facility_id"].map(tiers)
     overlays = []
-    for name, group, colour, radius, show in _FACILITY_GROUPS:
+    for key, group, colour, radius, show in _FACILITY_GROUPS:
         part = frame[frame["tier"].isin(group)].sort_values("facility_id").copy()
         if part.empty:
             continue
         part["fill"], part["radius"], part["color"], part["weight"] = colour, radius, "#222", 1
         part["popup"] = [
-            _popup(f"{row.name_zh}", [("tier", str(row.tier)), ("id", str(row.facility_id)),
+            _popup(f"{row.name_zh}", [(text("imap.tier", lang), tier_name(str(row.tier), lang)),
+                                      (text("imap.id", lang), str(row.facility_id)),
                                       *figures.get(str(row.facility_id), ())])
             for row in part.itertuples(index=False)
         ]
-        overlays.append(Overlay(name=name, frame=part.drop(columns=["tier"]), kind="points",
+        overlays.append(Overlay(name=text(key, lang), frame=part.drop(columns=["tier"]),
+                                kind="points",
                                 show=show))
     return overlays
 
 
-def service_area_overlays(gpkg: Path | None, label: str) -> list[Overlay]:
+def service_area_overlays(gpkg: Path | None, label: str, lang: str = "en") -> list[Overlay]:
     """The ``service_areas_<group>`` layers of a coverage job's ``gaps.gpkg``, hidden at start."""
     if gpkg is None:
         return []
@@ -118,13 +123,16 @@ def service_area_overlays(gpkg: Path | None, label: str) -> list[Overlay]:
         frame["fill"], frame["color"], frame["weight"], frame["opacity"] = (
             "#2c7fb8", "#2c7fb8", 0.6, 0.12)
         frame["popup"] = [
-            _popup(str(r.facility_id), [("tier", str(r.tier)),
-                                        ("within", f"{r.threshold_minutes:g} min"),
-                                        ("by", str(getattr(r, "travel_mode", "")))])
+            _popup(str(r.facility_id), [
+                (text("imap.tier", lang), tier_name(str(r.tier), lang)),
+                (text("imap.within_word", lang),
+                 text("gaps.minutes", lang, minutes=f"{r.threshold_minutes:g}")),
+                (text("imap.by", lang), group_name(str(getattr(r, "travel_mode", "")), lang))])
             for r in frame.itertuples(index=False)
         ]
         keep = ["facility_id", "fill", "color", "weight", "opacity", "popup", "geometry"]
-        overlays.append(Overlay(name=f"{group}: {smallest:g}-min service areas{label}",
+        overlays.append(Overlay(name=text("imap.areas", lang, group=group_name(group, lang),
+                                          minutes=f"{smallest:g}", label=label),
                                 frame=gpd.GeoDataFrame(frame[keep], crs=frame.crs),
                                 kind="areas", show=False))
     return overlays
@@ -133,7 +141,7 @@ def service_area_overlays(gpkg: Path | None, label: str) -> list[Overlay]:
 def gap_overlays(demand: gpd.GeoDataFrame, coverage: pd.DataFrame,
                  town_names: Mapping[str, str], label: str,
                  groups: Sequence[str] | None = None, *,
-                 show_first: bool = True) -> list[Overlay]:
+                 show_first: bool = True, lang: str = "en") -> list[Overlay]:
     """One layer per ``covered_<group>_<minutes>`` column: the villages outside, by residents.
 
     Only the first layer is on at start, and none unless ``show_first``.
@@ -158,15 +166,16 @@ def gap_overlays(demand: gpd.GeoDataFrame, coverage: pd.DataFrame,
                      strict=True)) if minutes_col in coverage.columns else {})
         frame["popup"] = [
             _popup(f"{r.name_zh}", [
-                ("town", town_names.get(str(r.town_code), str(r.town_code))),
-                ("residents", f"{r.population:,.0f}"),
-                (f"nearest {group} care",
+                (text("imap.town", lang), town_names.get(str(r.town_code), str(r.town_code))),
+                (text("imap.residents", lang), f"{r.population:,.0f}"),
+                (text("imap.nearest", lang, group=group_name(group, lang)),
                  f"{reach[str(r.demand_id)]:.1f} min" if str(r.demand_id) in reach else ""),
             ])
             for r in frame.itertuples(index=False)
         ]
         overlays.append(Overlay(
-            name=f"villages outside {minutes} min of {group}{label}",
+            name=text("imap.villages", lang, minutes=minutes, group=group_name(group, lang),
+                      label=label),
             frame=gpd.GeoDataFrame(frame, geometry="geometry", crs=demand.crs),
             kind="points", show=show_first and number == 0))
     return overlays

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from optimizer.dataset.load import Dataset
+from optimizer.report.i18n import status_name, subject_name, text
 
 __all__ = ["ProvenanceLine", "map_note", "provenance_lines"]
 
@@ -59,21 +60,24 @@ def provenance_lines(dataset: Dataset) -> list[ProvenanceLine]:
     return lines
 
 
-def map_note(dataset: Dataset) -> str:
+def map_note(dataset: Dataset, lang: str = "en") -> str:
     """A short source note for a map: what is estimated or synthetic, and attributions."""
     parts: list[str] = []
     for line in provenance_lines(dataset):
         if line.subject in {"town polygons", "village positions"} and line.status != "sourced":
             detail = _short(line.methods[0])
-            parts.append(f"{line.subject} {line.status}" + (f" ({detail})" if detail else ""))
+            parts.append(text("note.line", lang, subject=subject_name(line.subject, lang),
+                              status=status_name(line.status, lang))
+                         + (f" ({detail})" if detail else ""))
     texts = _all_text(dataset)
     if "geonames" in texts:
-        parts.append("seat points: GeoNames (geonames.org), CC BY 4.0")
+        parts.append(text("note.geonames", lang))
     if "amap" in texts or "autonavi" in texts:
-        parts.append("boundary geometry: AutoNavi/Amap")
+        parts.append(text("note.amap", lang))
     if not parts:
-        return "Data: " + ", ".join(sorted(name.split("/")[-1] for name in dataset.files.values()))
-    return "Data: " + "; ".join(parts) + ". Not for navigation."
+        return text("note.data", lang) + ", ".join(
+            sorted(name.split("/")[-1] for name in dataset.files.values()))
+    return text("note.data", lang) + text("note.sep", lang).join(parts) + text("note.end", lang)
 
 
 def _status(methods: tuple[str, ...]) -> str:

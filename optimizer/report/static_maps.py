@@ -23,6 +23,7 @@ from optimizer.report.cartography import (
     map_style,
     save_png,
 )
+from optimizer.report.i18n import text
 from optimizer.report.outputs import Target
 
 __all__ = [
@@ -105,7 +106,7 @@ def nearest_site(layers: MapLayers, site_ids: Sequence[str]) -> pd.Series:
 
 
 def coverage_gaps_map(path: Path, layers: MapLayers, panels: Sequence[GapPanel],
-                      title: str) -> None:
+                      title: str, *, lang: str = "en") -> None:
     """Towns shaded by share of residents outside; uncovered villages sized by population."""
     import matplotlib.pyplot as plt  # noqa: PLC0415 - optional extra
     from matplotlib.cm import ScalarMappable  # noqa: PLC0415
@@ -132,19 +133,20 @@ def coverage_gaps_map(path: Path, layers: MapLayers, panels: Sequence[GapPanel],
                      if share >= 0.005}
             label_towns(ax, layers.towns, chinese=chinese, extra=extra)
             _finish(ax, layers, panel.title)
-        handles = _tier_handles({t for p in panels for t in p.tiers.values()})
+        handles = _tier_handles({t for p in panels for t in p.tiers.values()}, lang)
         if any(p.villages is not None and not p.villages.empty for p in panels):
-            handles += _size_handles(biggest)
+            handles += _size_handles(biggest, lang)
         _legend(fig, handles)
         fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax, format="{x:.0%}",
-                     label="share of town residents outside")
+                     label=text("fig.share_bar", lang))
         _title(fig, title)
         add_source_note(fig, layers.note)
         save_png(fig, path)
 
 
 def catchments_map(path: Path, layers: MapLayers, panels: Sequence[tuple[str, Sequence[str]]],
-                   names: Mapping[str, str], anchors: Sequence[str], title: str) -> None:
+                   names: Mapping[str, str], anchors: Sequence[str], title: str, *,
+                   lang: str = "en") -> None:
     """Each town coloured by the site nearest to most of its residents, per panel.
 
     ``panels`` is a list of (title, sub-centre ids); ``anchors`` are sites every panel shares
@@ -177,8 +179,8 @@ def catchments_map(path: Path, layers: MapLayers, panels: Sequence[tuple[str, Se
                                     label=names.get(s, s)) for s in all_sites]
         if anchors:
             handles.append(Patch(facecolor="#e0e0e0", edgecolor="#555555",
-                                 label="nearest to a county hospital 县级医院"))
-        handles += _tier_handles({"sub_centre"} | {_tier_of(layers, a) for a in anchors})
+                                 label=text("fig.county_hospital", lang)))
+        handles += _tier_handles({"sub_centre"} | {_tier_of(layers, a) for a in anchors}, lang)
         _legend(fig, handles)
         _title(fig, title)
         add_source_note(fig, layers.note)
@@ -186,8 +188,13 @@ def catchments_map(path: Path, layers: MapLayers, panels: Sequence[tuple[str, Se
 
 
 def per_capita_map(path: Path, layers: MapLayers, panels: Sequence[tuple[str, Mapping[str, float]]],
-                   target: Target, label: str) -> None:
-    """Towns coloured by their per-capita figure (log scale), the district target marked."""
+                   target: Target, label: str, *, lang: str = "en",
+                   sense: str | None = None) -> None:
+    """Towns coloured by their per-capita figure (log scale), the district target marked.
+
+    ``sense`` is the target's sense in words (``cap``/``floor``), in ``lang``.
+    """
+    sense = target.sense if sense is None else sense
     import matplotlib.pyplot as plt  # noqa: PLC0415 - optional extra
     from matplotlib.cm import ScalarMappable  # noqa: PLC0415
     from matplotlib.colors import LogNorm  # noqa: PLC0415
@@ -216,17 +223,18 @@ def per_capita_map(path: Path, layers: MapLayers, panels: Sequence[tuple[str, Ma
         bar.ax.yaxis.set_minor_formatter(plain)
         bar.ax.tick_params(which="minor", labelsize=6)
         bar.ax.axhline(target.target, color="#d7301f", linewidth=2)
-        bar.ax.text(-0.6, target.target, f"target {target.target:g}", color="#d7301f",
+        bar.ax.text(-0.6, target.target, text("fig.target", lang, target=f"{target.target:g}"),
+                    color="#d7301f",
                     ha="right", va="center", fontsize=7, transform=bar.ax.get_yaxis_transform())
-        bar.set_label(f"{label} (log scale)")
-        _title(fig, f"{label}: each town against the district target "
-                    f"({target.sense} {target.target:g} in {target.year})")
+        bar.set_label(text("fig.log", lang, label=label))
+        _title(fig, text("fig.per_title", lang, label=label, sense=sense,
+                         target=f"{target.target:g}", year=target.year))
         add_source_note(fig, layers.note)
         save_png(fig, path)
 
 
 def plan_changes_map(path: Path, layers: MapLayers, changes: pd.DataFrame, resource: str,
-                     title: str) -> None:
+                     title: str, *, lang: str = "en") -> None:
     """Towns shaded by the net change of ``resource``; each facility that changes as a circle."""
     import matplotlib.pyplot as plt  # noqa: PLC0415 - optional extra
     from matplotlib.cm import ScalarMappable  # noqa: PLC0415
@@ -259,15 +267,17 @@ def plan_changes_map(path: Path, layers: MapLayers, changes: pd.DataFrame, resou
         _finish(ax, layers, "")
         handles: list[Any] = [
             Line2D([], [], marker="o", linestyle="", markerfacecolor="#2166ac",
-                   markeredgecolor="black", markersize=7, label=f"facility gains {resource}"),
+                   markeredgecolor="black", markersize=7,
+                   label=text("fig.gains", lang, resource=resource)),
             Line2D([], [], marker="o", linestyle="", markerfacecolor="#b2182b",
-                   markeredgecolor="black", markersize=7, label=f"facility loses {resource}"),
+                   markeredgecolor="black", markersize=7,
+                   label=text("fig.loses", lang, resource=resource)),
         ]
         if len(upgraded):
-            handles += _tier_handles({"sub_centre"})
+            handles += _tier_handles({"sub_centre"}, lang)
         _legend(fig, handles)
         fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=cax,
-                     label=f"net change of {resource} in the town")
+                     label=text("fig.net", lang, resource=resource))
         _title(fig, title)
         add_source_note(fig, layers.note)
         save_png(fig, path)
@@ -310,21 +320,23 @@ def _facilities(ax: Any, layers: MapLayers, tiers: Mapping[str, str]) -> None:
                    edgecolor="black" if size > 10 else "none", linewidth=0.4, zorder=5)
 
 
-def _tier_handles(tiers: set[str]) -> list[Any]:
+def _tier_handles(tiers: set[str], lang: str = "en") -> list[Any]:
     from matplotlib.lines import Line2D  # noqa: PLC0415 - optional extra
 
     handles: list[Any] = []
     seen: set[str] = set()
-    for tier, (marker, colour, size, text) in TIER_STYLE.items():
-        if tier in tiers and text not in seen:
-            seen.add(text)
+    for tier, (marker, colour, size, both) in TIER_STYLE.items():
+        # TIER_STYLE's legend texts are "english 中文": Chinese maps keep the Chinese word.
+        label = both.rsplit(" ", 1)[-1] if lang == "zh" else both
+        if tier in tiers and label not in seen:
+            seen.add(label)
             handles.append(Line2D([], [], marker=marker, linestyle="", markerfacecolor=colour,
                                   markeredgecolor="black", markersize=max(size ** 0.5, 4),
-                                  label=text))
+                                  label=label))
     return handles
 
 
-def _size_handles(biggest: float) -> list[Any]:
+def _size_handles(biggest: float, lang: str = "en") -> list[Any]:
     from matplotlib.lines import Line2D  # noqa: PLC0415 - optional extra
 
     handles: list[Any] = []
@@ -333,7 +345,8 @@ def _size_handles(biggest: float) -> list[Any]:
         size = float(_village_size(np.array([fraction]))[0])
         handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#d7301f",
                               markeredgecolor="white", markersize=size ** 0.5,
-                              label=f"uncovered village, {population:,.0f} residents"))
+                              label=text("fig.uncovered", lang,
+                                         population=f"{population:,.0f}")))
     return handles
 
 

@@ -23,7 +23,16 @@ from optimizer.report.figures import (
     run_figures,
     service_label,
 )
+from optimizer.report.fonts import cjk_font
 from optimizer.report.html import page, section
+from optimizer.report.i18n import (
+    check_lang,
+    measure_label,
+    resource_name,
+    service_name,
+    share_column_label,
+    text,
+)
 from optimizer.report.interactive import write_interactive_map
 from optimizer.report.justify_sections import justification_html
 from optimizer.report.outputs import (
@@ -63,7 +72,8 @@ REPORT = "report.html"
 MAP = "map.html"
 
 
-def write_run_report(out_dir: Path | str, dataset: Dataset, *, maps: bool = True) -> list[Path]:
+def write_run_report(out_dir: Path | str, dataset: Dataset, *, maps: bool = True,
+                     lang: str = "en") -> list[Path]:
     """Add the report of a ``medalloc run`` folder (``plan.csv``, ``towns.csv``, ...).
 
     Also uses, when present, the coverage job of the same data in ``out_dir/coverage/`` (the
@@ -79,6 +89,9 @@ def write_run_report(out_dir: Path | str, dataset: Dataset, *, maps: bool = True
         The run's input layers (``optimizer.dataset.load.load_dataset``).
     maps : bool
         Draw the static and interactive maps (``--no-maps`` turns them off).
+    lang : str
+        ``en`` (the default) or ``zh``: the language of the page, the PNG maps and the
+        interactive map's legend and layers (``optimizer.report.i18n``).
 
     Returns
     -------
@@ -89,7 +102,10 @@ def write_run_report(out_dir: Path | str, dataset: Dataset, *, maps: bool = True
     ------
     DataError
         The folder lacks one of the run's files.
+    UsageError
+        ``lang`` is neither ``en`` nor ``zh``.
     """
+    lang = check_lang(lang)
     folder = Path(out_dir)
     run = read_run_outputs(folder)
     before = _optional_coverage(folder / "coverage")
@@ -98,66 +114,69 @@ def write_run_report(out_dir: Path | str, dataset: Dataset, *, maps: bool = True
     written: list[Path] = []
     figures: list[Figure] = []
     if maps:
-        layers = _layers(dataset, before.summary if before else None)
-        figures = _staged(folder, written, lambda tmp: run_figures(tmp, run, layers, before,
-                                                                    justify))
-        _write_run_map(folder, written, run, layers, before, names)
+        layers = _layers(dataset, before.summary if before else None, lang)
+        figures = _staged(folder, written, lambda tmp: run_figures(
+            tmp, run, layers, before, justify, lang=_png_lang(lang)))
+        _write_run_map(folder, written, run, layers, before, names, lang)
     scenario = str(run.summary.get("scenario", folder.name))
     first, last = years_of(run)
     sections = [
-        ("overview", "The plan in brief", overview_section(run, figures)),
-        ("indicators", "Plan targets and what the plan achieves",
-         indicators_section(run, figures)),
-        ("plan", "What moves where", plan_section(run, figures, names)),
-        ("why", "Why here", why_here_section(run)),
-        ("coverage", "Who is still outside", coverage_section(run, figures, names, before)),
-        ("sites", "Sub-centres and why",
-         sub_centres_section(run, figures, names, justification_html(justify))),
-        ("map", "Interactive map", interactive_section(maps)),
-        ("provenance", "Where the data come from", provenance_section(dataset, run.summary)),
+        ("overview", text("toc.overview", lang), overview_section(run, figures, lang)),
+        ("indicators", text("toc.indicators", lang), indicators_section(run, figures, lang)),
+        ("plan", text("toc.plan", lang), plan_section(run, figures, names, lang)),
+        ("why", text("toc.why", lang), why_here_section(run, lang)),
+        ("coverage", text("toc.coverage", lang),
+         coverage_section(run, figures, names, before, lang)),
+        ("sites", text("toc.sites", lang),
+         sub_centres_section(run, figures, names, justification_html(justify, lang), lang)),
+        ("map", text("toc.map", lang), interactive_section(maps, lang)),
+        ("provenance", text("toc.provenance", lang),
+         provenance_section(dataset, run.summary, lang)),
     ]
-    html = page(f"{scenario}: health resource plan {first}–{last}",
-                str(run.summary.get("description", "")), sections)
+    html = page(text("title.run", lang, scenario=scenario, first=first, last=last),
+                str(run.summary.get("description", "")), sections, lang=lang)
     _write_text(folder / REPORT, html, written)
     return sorted(written)
 
 
 def write_coverage_report(out_dir: Path | str, dataset: Dataset, *,
-                          maps: bool = True) -> list[Path]:
+                          maps: bool = True, lang: str = "en") -> list[Path]:
     """Add the report of a ``medalloc coverage`` folder (``coverage.csv``, ``gaps.gpkg``, ...).
 
     Parameters and return value as :func:`write_run_report`.
     """
+    lang = check_lang(lang)
     folder = Path(out_dir)
     cov = read_coverage_outputs(folder)
     names = _town_names(dataset)
     written: list[Path] = []
     figures: list[Figure] = []
     if maps:
-        layers = _layers(dataset, cov.summary)
-        figures = _staged(folder, written, lambda tmp: coverage_figures(tmp, cov, layers))
-        _write_coverage_map(folder, written, cov, layers, names)
+        layers = _layers(dataset, cov.summary, lang)
+        figures = _staged(folder, written, lambda tmp: coverage_figures(
+            tmp, cov, layers, lang=_png_lang(lang)))
+        _write_coverage_map(folder, written, cov, layers, names, lang)
     sections = [
-        ("outside", "Who is outside", outside_section(cov)),
-        ("gaps", "Coverage gaps by town and village", gaps_section(cov, figures, names)),
-        ("map", "Interactive map", interactive_section(maps)),
-        ("provenance", "Where the data come from", provenance_section(dataset, cov.summary)),
+        ("outside", text("toc.outside", lang), outside_section(cov, lang)),
+        ("gaps", text("toc.gaps", lang), gaps_section(cov, figures, names, lang)),
+        ("map", text("toc.map", lang), interactive_section(maps, lang)),
+        ("provenance", text("toc.provenance", lang),
+         provenance_section(dataset, cov.summary, lang)),
     ]
-    html = page("Coverage of the current network",
-                "Travel times from every village to the nearest care of each tier, and who "
-                "is outside each threshold.", sections)
+    html = page(text("title.coverage", lang), text("lead.coverage", lang), sections, lang=lang)
     _write_text(folder / REPORT, html, written)
     return sorted(written)
 
 
 def write_justify_report(out_dir: Path | str, dataset: Dataset, *,
-                         maps: bool = True) -> list[Path]:
+                         maps: bool = True, lang: str = "en") -> list[Path]:
     """Add the report of a justification folder (``justification.md``, ``ranking.csv``, ...).
 
     When the folder (or its parent) also holds the run's files, the chosen sub-centres are
     mapped against the best-ranked set. Parameters and return value as
     :func:`write_run_report`.
     """
+    lang = check_lang(lang)
     folder = Path(out_dir)
     justify = read_justify_outputs(folder)
     run_folder = next((f for f in (folder, folder.parent) if (f / "plan.csv").is_file()), None)
@@ -166,29 +185,36 @@ def write_justify_report(out_dir: Path | str, dataset: Dataset, *,
     written: list[Path] = []
     figures: list[Figure] = []
     if maps and run is not None:
-        layers = _layers(dataset, None)
-        figures = _staged(folder, written,
-                          lambda tmp: justify_figures(tmp, run, layers, justify))
-        _write_run_map(folder, written, run, layers, None, names)
+        layers = _layers(dataset, None, lang)
+        figures = _staged(folder, written, lambda tmp: justify_figures(
+            tmp, run, layers, justify, lang=_png_lang(lang)))
+        _write_run_map(folder, written, run, layers, None, names, lang)
     parts = []
     if run is not None:
-        parts.append(sub_centres_section(run, figures, names, justification_html(justify)))
+        parts.append(sub_centres_section(run, figures, names,
+                                         justification_html(justify, lang), lang))
     else:
-        parts.append(section("sites", "Sub-centres and why", [justification_html(justify)]))
-    sections = [("sites", "Sub-centres and why", parts[0]),
-                ("map", "Interactive map", interactive_section(maps and run is not None)),
-                ("provenance", "Where the data come from",
-                 provenance_section(dataset, run.summary if run else None))]
+        parts.append(section("sites", text("toc.sites", lang),
+                             [justification_html(justify, lang)]))
+    sections = [("sites", text("toc.sites", lang), parts[0]),
+                ("map", text("toc.map", lang),
+                 interactive_section(maps and run is not None, lang)),
+                ("provenance", text("toc.provenance", lang),
+                 provenance_section(dataset, run.summary if run else None, lang))]
     title = str(run.summary.get("scenario", folder.name)) if run else folder.name
-    html = page(f"{title}: why these sub-centres",
-                "The chosen sub-centres against every alternative the scenario allows.",
-                sections)
+    html = page(text("title.justify", lang, title=title), text("lead.justify", lang),
+                sections, lang=lang)
     _write_text(folder / REPORT, html, written)
     return sorted(written)
 
 
-def _layers(dataset: Dataset, summary: dict[str, object] | None) -> MapLayers:
-    return map_layers(dataset, projected_crs(dataset.towns, summary), map_note(dataset))
+def _layers(dataset: Dataset, summary: dict[str, object] | None, lang: str) -> MapLayers:
+    return map_layers(dataset, projected_crs(dataset.towns, summary), map_note(dataset, lang))
+
+
+def _png_lang(lang: str) -> str:
+    """The PNG maps' language: Chinese only with a CJK font (else English, not empty boxes)."""
+    return lang if lang == "en" or cjk_font() is not None else "en"
 
 
 def _town_names(dataset: Dataset) -> dict[str, str]:
@@ -232,7 +258,7 @@ def _write_text(path: Path, text: str, written: list[Path]) -> None:
 
 
 def _write_run_map(folder: Path, written: list[Path], run: RunOutputs, layers: MapLayers,
-                   before: CoverageOutputs | None, names: dict[str, str]) -> None:
+                   before: CoverageOutputs | None, names: dict[str, str], lang: str) -> None:
     first, last = years_of(run)
     towns = run.towns
     share_col = "covered_share_primary" if "covered_share_primary" in towns.columns else next(
@@ -245,11 +271,12 @@ def _write_run_map(folder: Path, written: list[Path], run: RunOutputs, layers: M
     per = [c for c in towns.columns if "_per_" in c]
     shares = [c for c in towns.columns if c.startswith("covered_share_")]
     for code in sorted(at_last.index.astype(str)):
-        rows = [("residents", f"{whole(at_first.at[code, 'population'])} → "
-                              f"{whole(at_last.at[code, 'population'])}")]
-        rows += [(c.replace("_", " "), f"{number(at_first.at[code, c])} → "
-                                       f"{number(at_last.at[code, c])}") for c in per]
-        rows += [(f"within {service_label(run.summary, c.removeprefix('covered_share_'))}",
+        rows = [(text("imap.residents", lang), f"{whole(at_first.at[code, 'population'])} → "
+                                               f"{whole(at_last.at[code, 'population'])}")]
+        rows += [(measure_label(c, lang), f"{number(at_first.at[code, c])} → "
+                                          f"{number(at_last.at[code, c])}") for c in per]
+        rows += [(text("imap.within", lang, label=service_name(service_label(
+                      run.summary, c.removeprefix("covered_share_")), lang)),
                   f"{pct(at_first.at[code, c])} → {pct(at_last.at[code, c])}")
                  for c in shares if not (towns.loc[towns['town_code'] == code, c].isna().all())]
         figures[code] = [(k, v) for k, v in rows]
@@ -262,26 +289,30 @@ def _write_run_map(folder: Path, written: list[Path], run: RunOutputs, layers: M
     for resource in sorted(set(run.plan["resource"])):
         for row in facility_changes(run.plan, resource).itertuples(index=False):
             facility_rows.setdefault(str(row.facility_id), []).append(
-                (resource.replace("_", " "), f"{row.before:,} → {row.after:,}"))
-    overlays = [town_overlay(layers.towns, share_outside, figures, f"towns ({last})")]
-    overlays += facility_overlays(layers.facilities, tiers_last, facility_rows)
+                (_resource_label(resource, lang), f"{row.before:,} → {row.after:,}"))
+    overlays = [town_overlay(layers.towns, share_outside, figures,
+                             text("imap.towns_year", lang, last=last), lang)]
+    overlays += facility_overlays(layers.facilities, tiers_last, facility_rows, lang)
     if before is not None:
-        overlays += service_area_overlays(before.gaps, " (before the plan)")
+        overlays += service_area_overlays(before.gaps, text("imap.before", lang), lang)
         # Before-the-plan villages would read as after-the-plan gaps on this map: off at start.
-        overlays += gap_overlays(layers.demand, before.coverage, names, " (before the plan)",
-                                 groups=("primary",), show_first=False)
-    label = service_label(run.summary, share_col.removeprefix("covered_share_")) \
-        if share_col else "coverage"
+        overlays += gap_overlays(layers.demand, before.coverage, names, text("imap.before", lang),
+                                 groups=("primary",), show_first=False, lang=lang)
+    label = service_name(service_label(run.summary, share_col.removeprefix("covered_share_")),
+                         lang) if share_col else text("imap.coverage", lang)
     tmp = folder / f".{MAP}.tmp"
-    write_interactive_map(tmp, f"{run.summary.get('scenario', '')}: the plan in {last}",
-                          overlays, legend_html(f"{last}: residents outside {label}",
-                                                gaps=before is not None), layers.note)
+    write_interactive_map(tmp, text("imap.title_run", lang,
+                                    scenario=run.summary.get("scenario", ""), last=last),
+                          overlays, legend_html(text("imap.legend_run", lang, last=last,
+                                                     label=label),
+                                                gaps=before is not None, lang=lang),
+                          layers.note)
     os.replace(tmp, folder / MAP)
     written.append(folder / MAP)
 
 
 def _write_coverage_map(folder: Path, written: list[Path], cov: CoverageOutputs,
-                        layers: MapLayers, names: dict[str, str]) -> None:
+                        layers: MapLayers, names: dict[str, str], lang: str) -> None:
     shares = sorted(c for c in cov.towns.columns if c.startswith("covered_share_primary_"))
     share_col = shares[0] if shares else next(
         (c for c in cov.towns.columns if c.startswith("covered_share_")), None)
@@ -289,10 +320,10 @@ def _write_coverage_map(folder: Path, written: list[Path], cov: CoverageOutputs,
     share_outside = ({str(k): 1.0 - float(v) for k, v in towns[share_col].dropna().items()}
                      if share_col else {})
     figures = {
-        str(code): [("residents", whole(row["population"]))]
-        + [(f"within {c.removeprefix('covered_share_').replace('_', ' ')} min", pct(row[c]))
+        str(code): [(text("imap.residents", lang), whole(row["population"]))]
+        + [(text("imap.within", lang, label=share_column_label(c, lang)), pct(row[c]))
            for c in towns.columns if c.startswith("covered_share_")]
-        + [(c.replace("_", " "), number(row[c])) for c in towns.columns if "_per_" in c]
+        + [(measure_label(c, lang), number(row[c])) for c in towns.columns if "_per_" in c]
         for code, row in towns.iterrows()
     }
     tiers = dict(zip(layers.facilities["facility_id"], layers.facilities["tier"].astype(str),
@@ -300,17 +331,24 @@ def _write_coverage_map(folder: Path, written: list[Path], cov: CoverageOutputs,
     resources = [c for c in ("beds", "doctors", "nurses", "gps", "public_health_staff")
                  if c in layers.facilities.columns]
     facility_rows = {
-        str(row["facility_id"]): [(r, whole(row[r])) for r in resources]
+        str(row["facility_id"]): [(resource_name(r, lang), whole(row[r])) for r in resources]
         for _, row in layers.facilities.iterrows()
     }
-    overlays = [town_overlay(layers.towns, share_outside, figures, "towns")]
-    overlays += facility_overlays(layers.facilities, tiers, facility_rows)
-    overlays += service_area_overlays(cov.gaps, "")
-    overlays += gap_overlays(layers.demand, cov.coverage, names, "")
-    label = share_col.removeprefix("covered_share_").replace("_", " ") + " min" \
-        if share_col else "coverage"
+    overlays = [town_overlay(layers.towns, share_outside, figures, text("imap.towns", lang),
+                             lang)]
+    overlays += facility_overlays(layers.facilities, tiers, facility_rows, lang)
+    overlays += service_area_overlays(cov.gaps, "", lang)
+    overlays += gap_overlays(layers.demand, cov.coverage, names, "", lang=lang)
+    label = share_column_label(share_col, lang) if share_col else text("imap.coverage", lang)
     tmp = folder / f".{MAP}.tmp"
-    write_interactive_map(tmp, "Coverage of the current network", overlays,
-                          legend_html(f"residents outside {label}", gaps=True), layers.note)
+    write_interactive_map(tmp, text("title.coverage", lang), overlays,
+                          legend_html(text("imap.legend_cov", lang, label=label), gaps=True,
+                                      lang=lang),
+                          layers.note)
     os.replace(tmp, folder / MAP)
     written.append(folder / MAP)
+
+
+def _resource_label(resource: str, lang: str) -> str:
+    return resource_name(resource, lang) if lang == "zh" else resource.replace("_", " ")
+
