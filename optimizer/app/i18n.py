@@ -1,6 +1,7 @@
 """The workbench's words in Chinese and English, and how the language is chosen.
 
-Tier, target-kind and resource names are shared with the CLI's report (``optimizer.report.vocabulary``).
+Tier, target-kind and resource names are shared with the CLI's report
+(``optimizer.report.vocabulary``).
 """
 
 from __future__ import annotations
