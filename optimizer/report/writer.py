@@ -56,6 +56,8 @@ from optimizer.report.run_sections import (
     years_of,
 )
 from optimizer.report.static_maps import MapLayers, map_layers
+from optimizer.report.uncertainty_outputs import read_uncertainty_outputs, uncertainty_folder
+from optimizer.report.uncertainty_sections import uncertainty_html
 
 __all__ = ["write_coverage_report", "write_justify_report", "write_run_report"]
 
@@ -175,10 +177,17 @@ def write_justify_report(out_dir: Path | str, dataset: Dataset, *,
         parts.append(sub_centres_section(run, figures, names, justification_html(justify)))
     else:
         parts.append(section("sites", "Sub-centres and why", [justification_html(justify)]))
-    sections = [("sites", "Sub-centres and why", parts[0]),
-                ("map", "Interactive map", interactive_section(maps and run is not None)),
-                ("provenance", "Where the data come from",
-                 provenance_section(dataset, run.summary if run else None))]
+    sections = [("sites", "Sub-centres and why", parts[0])]
+    draws = uncertainty_folder(folder, justify.justification)
+    if draws is not None:
+        sites = (justify.justification or {}).get("sites", [])
+        codes = [str(s["town_code"]) for s in sites if isinstance(s, dict)]
+        sections.append(("uncertainty", "How sure: the draws",
+                         section("uncertainty", "How sure: the draws", [uncertainty_html(
+                             read_uncertainty_outputs(draws), codes)])))
+    sections += [("map", "Interactive map", interactive_section(maps and run is not None)),
+                 ("provenance", "Where the data come from",
+                  provenance_section(dataset, run.summary if run else None))]
     title = str(run.summary.get("scenario", folder.name)) if run else folder.name
     html = page(f"{title}: why these sub-centres",
                 "The chosen sub-centres against every alternative the scenario allows.",
