@@ -545,9 +545,10 @@ def main() -> None:
     import warnings
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # Dask's own configuration sets its loggers to INFO: a local cluster's start and stop
-    # would fill the terminal. Its warnings and errors still show.
-    logging.getLogger("distributed").setLevel(logging.WARNING)
+    # Dask's own configuration sets its loggers to INFO when it is imported (later, lazily):
+    # a local cluster's start and stop would fill the terminal. Its warnings and errors still
+    # show, and a user's own DASK_LOGGING__DISTRIBUTED wins.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     if not debug_mode():
         warnings.showwarning = show_warning
     try:

@@ -243,3 +243,18 @@ def test_batches_even_out_the_cost_and_keep_every_draw_once() -> None:
         assert len(batch) == 1 or sum(heavy[d] for d in batch) <= target * (1 + 1e-9)
     assert 16 <= len(cut) <= 32
     assert batches([], 2) == []
+
+
+def _environ() -> tuple[str | None, str | None]:
+    import os  # noqa: PLC0415 - runs on the worker
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OPENBLAS_NUM_THREADS")
+
+
+@pytest.mark.slow
+def test_local_workers_keep_one_blas_thread_and_glibc_trimming() -> None:
+    from optimizer.uncertainty.cluster import _client  # noqa: PLC0415
+
+    with _client(None, 1) as client:
+        found = list(client.run(_environ).values())
+    assert found == [(None, "1")]
