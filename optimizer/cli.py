@@ -385,10 +385,17 @@ def uncertainty(
 
     def work() -> Any:
         target = out or Path("out") / load_scenario(scenario).name / "uncertainty"
-        with counted_progress(err, "draws", quiet=as_json) as progress:
-            return run_uncertainty(scenario, target, sites=sites, draws=draws, seed=seed,
-                                   scheduler=scheduler, workers=workers, model=model,
-                                   make_map=not no_maps, progress=progress)
+        try:
+            with counted_progress(err, "draws", quiet=as_json) as progress:
+                return run_uncertainty(scenario, target, sites=sites, draws=draws, seed=seed,
+                                       scheduler=scheduler, workers=workers, model=model,
+                                       make_map=not no_maps, progress=progress)
+        except KeyboardInterrupt:
+            stored = len(list((target / "draws").glob("draw_*.json")))
+            err.print(f"  {stored} draw files are kept in {target / 'draws'}; the same "
+                      "command computes only the draws still missing", highlight=False,
+                      markup=False)
+            raise
 
     summary = guarded(work, as_json=as_json)
     if as_json:
