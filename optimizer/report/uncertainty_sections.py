@@ -44,7 +44,7 @@ def _measure_labels(facts: dict[str, Any]) -> dict[str, str]:
     minutes = service.get("minutes")
     within = f" within {minutes:g} min" if isinstance(minutes, int | float) else ""
     return {"covered": f"{who}{within} of a sub-centre or hospital",
-            "mean_minutes": "mean travel time to the nearest",
+            "mean_minutes": "mean travel time to the nearest sub-centre or hospital",
             "worst_town_minutes": "worst-served town's mean travel time"}
 
 
