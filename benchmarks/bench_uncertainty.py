@@ -3,9 +3,10 @@
 Runs the same N draws (default 1000; ``--draws``) on a local cluster of one worker and of two,
 each into a fresh folder, and prints for each: the wall time, the cluster start (processes,
 imports, scattering the draw base once), the draw phase (first submission to last record
-stored) and the rest (loading, tables, map); then the one- to two-worker ratio of the draw
-phase and of the wall time, and the load average before and after. The cores are shared with
-other work, so a load average above the core count means the ratio understates what two idle
+stored) with the CPU time the workers got in it, and the rest (loading, tables); then the one-
+to two-worker ratio of the draw phase and of the wall time, and the load average before and
+after. The cores are shared with other work: a load average above the core count, or workers
+on a core much less than 100 % of the draw phase, means the ratio understates what two idle
 cores give; the figures say what this run saw, no more.
 
     .venv/bin/python benchmarks/bench_uncertainty.py --draws 1000
@@ -44,11 +45,14 @@ def main() -> None:
             wall = time.perf_counter() - t0
             runs[workers] = (wall, summary)
             rest = wall - summary.startup_s - summary.compute_s
+            busy = summary.worker_cpu_s / (summary.workers * summary.compute_s)
             print(f"{args.draws} draws on {summary.workers} worker(s): wall {wall:.1f} s = "
                   f"cluster start {summary.startup_s:.1f} s + draws {summary.compute_s:.1f} s "
                   f"+ load and tables {rest:.1f} s ({summary.computed} computed, "
                   f"{summary.facts['sensitivity_draws']} with the per-group attribution); "
-                  f"{_load()}")
+                  f"in the draw phase: worker CPU {summary.worker_cpu_s:.1f} s (each worker "
+                  f"on a core {100 * busy:.0f} % of the time), this process (scheduler, "
+                  f"storing records) {summary.client_cpu_s:.1f} s; {_load()}")
         same = all((Path(tmp) / "w1" / name).read_bytes() == (Path(tmp) / "w2" / name)
                    .read_bytes() for name in ("draws.csv", "probabilities.csv"))
     (wall1, one), (wall2, two) = runs[1], runs[2]

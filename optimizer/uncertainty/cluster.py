@@ -67,11 +67,24 @@ class BatchRun:
         Cluster start (or connection) and scattering the base.
     compute_s : float
         From the first submission to the last result handled.
+    worker_cpu_s : float
+        CPU seconds the workers' processes used meanwhile (summed over workers); against
+        ``workers * compute_s`` it says whether they had their cores or waited for them.
+    client_cpu_s : float
+        CPU seconds of this process meanwhile: a local cluster's scheduler, receiving the
+        records and storing them (the serial part).
     """
 
     workers: int
     startup_s: float
     compute_s: float
+    worker_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
+
+
+def _cpu_seconds() -> float:
+    """CPU time of the calling process (run on each worker)."""
+    return time.process_time()
 
 
 def solve_batch(task: DrawTask, base: DrawBase) -> list[dict[str, Any]]:
@@ -158,15 +171,16 @@ def run_batches(tasks: Sequence[DrawTask], on_records: OnRecords, base: DrawBase
     if not tasks:
         return BatchRun(0, 0.0, 0.0)
     if workers == 0 and scheduler is None:
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         for task in tasks:
             on_records(task, solve_batch(task, base))
-        return BatchRun(0, 0.0, time.perf_counter() - t0)
+        return BatchRun(0, 0.0, time.perf_counter() - t0, time.process_time() - cpu0)
     t0 = time.perf_counter()
     with _client(scheduler, workers) as client:
         used = len(client.scheduler_info()["workers"])
         shared = client.scatter(base, broadcast=True)  # once, not once per task
-        t1 = time.perf_counter()
+        cpu0 = client.run(_cpu_seconds)
+        t1, here0 = time.perf_counter(), time.process_time()
         keys = {f"medalloc-draws-{t.fingerprint[:8]}-{t.draws[0]}": t for t in tasks}
         futures = [client.submit(solve_batch, task, shared, key=key, pure=False)
                    for key, task in keys.items()]
@@ -181,5 +195,7 @@ def run_batches(tasks: Sequence[DrawTask], on_records: OnRecords, base: DrawBase
         except BaseException:
             client.cancel(futures)
             raise
-        t2 = time.perf_counter()
-    return BatchRun(int(used), t1 - t0, t2 - t1)
+        t2, here = time.perf_counter(), time.process_time() - here0
+        cpu1 = client.run(_cpu_seconds)
+    cpu = sum(cpu1[w] - cpu0[w] for w in cpu1 if w in cpu0)
+    return BatchRun(int(used), t1 - t0, t2 - t1, float(cpu), here)

@@ -67,6 +67,9 @@ class UncertaintySummary:
     startup_s, compute_s : float
         Of ``wall_s``: starting the cluster and scattering the base; computing the draws
         (first submission to last result stored).
+    worker_cpu_s, client_cpu_s : float
+        CPU seconds the workers used in ``compute_s`` (summed; this process's when
+        in-process), and this process's own (scheduler, storing the records) meanwhile.
     """
 
     out_dir: Path
@@ -80,6 +83,8 @@ class UncertaintySummary:
     files: tuple[str, ...] = ()
     startup_s: float = 0.0
     compute_s: float = 0.0
+    worker_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
 
     def to_text(self) -> str:
         """A terminal summary: what ran, the conclusion, the files."""
@@ -223,7 +228,8 @@ def run_uncertainty(
             files.append("village_outside_map.png")
     return UncertaintySummary(Path(out_dir), n, len(pending) - len(missing), len(earlier),
                               tuple(sorted(missing)), ran.workers, time.perf_counter() - t0,
-                              facts, tuple(files), ran.startup_s, ran.compute_s)
+                              facts, tuple(files), ran.startup_s, ran.compute_s,
+                              ran.worker_cpu_s, ran.client_cpu_s)
 
 
 def _markdown(facts: dict[str, Any]) -> str:
