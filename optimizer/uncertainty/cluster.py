@@ -38,6 +38,7 @@ __all__ = ["BatchRun", "DrawTask", "batches", "run_batches", "solve_batch"]
 # Dask's default worker environment minus MALLOC_TRIM_THRESHOLD_: setting it turns off
 # glibc's adaptive mmap threshold, so every multi-megabyte temporary of a ranking is mapped
 # and unmapped afresh; measured, a draw ran 2.5 times slower on a worker than in-process.
+_TRIM = "MALLOC_TRIM_THRESHOLD_"
 _WORKER_ENVIRON = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
 OnRecords = Callable[["DrawTask", list[dict[str, Any]] | None], None]
 
@@ -129,6 +130,22 @@ def batches(draws: Sequence[int], workers: int, *, cost: Callable[[int], float] 
 
 
 @contextmanager
+def _without_trim() -> Iterator[None]:
+    """Start workers without ``MALLOC_TRIM_THRESHOLD_`` even if an earlier cluster left it.
+
+    Dask's nanny writes its pre-spawn environment into this process's ``os.environ`` and
+    never takes it back, so a cluster started earlier in the same process (a sweep, a test)
+    would hand it to our workers through inheritance.
+    """
+    saved = os.environ.pop(_TRIM, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[_TRIM] = saved
+
+
+@contextmanager
 def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
     if scheduler is not None:
         try:
@@ -148,7 +165,8 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
             yield client
         return
     count = max(1, workers or os.cpu_count() or 1)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": _WORKER_ENVIRON}), \
+    with _without_trim(), \
+            dask.config.set({"distributed.nanny.pre-spawn-environ": _WORKER_ENVIRON}), \
             LocalCluster(n_workers=count, threads_per_worker=1,  # type: ignore[no-untyped-call]
                       processes=True, host="127.0.0.1", dashboard_address=None,
                       scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
