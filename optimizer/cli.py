@@ -257,21 +257,26 @@ def justify(
         spec = with_threads(load_scenario(scenario), threads)
         target = out or Path("out") / spec.name / "justify"
         finish = finisher(write_justify_report, maps=not no_maps, xlsx=xlsx, lang=lang)
+        folder = None
+        if draws is not None:
+            from optimizer.cli_progress import counted_progress
+            from optimizer.uncertainty.job import run_uncertainty
+
+            folder = target.parent / "uncertainty"
+            if not as_json:
+                err.print(f"  running {draws} uncertainty draws into {folder}",
+                          highlight=False, markup=False)
+            with counted_progress(err, "draws", quiet=as_json) as counted:
+                run_uncertainty(scenario, folder, sites=sites, draws=draws,
+                                make_map=not no_maps, progress=counted)
         with err.status("justifying...") as status:
 
             def progress(line: str) -> None:
                 err.print(f"  {line}", highlight=False, markup=False)
                 status.update(escape(line))
 
-            facts = None
-            if draws is not None:
-                from optimizer.uncertainty.job import run_uncertainty
-
-                progress(f"running {draws} uncertainty draws")
-                facts = run_uncertainty(scenario, target.parent / "uncertainty", sites=sites,
-                                        draws=draws, make_map=not no_maps).facts
             return run_justify(spec, sites, target, progress=None if as_json else progress,
-                               make_map=not no_maps, finish=finish, uncertainty=facts)
+                               make_map=not no_maps, finish=finish, uncertainty=folder)
 
     summary = guarded(work, as_json=as_json)
     if as_json:
@@ -354,19 +359,23 @@ def uncertainty(
     as_json: JsonOption = False,
 ) -> None:
     """How sure is the sub-centre choice: seeded draws of what is estimated, on Dask."""
+    from optimizer.cli_progress import counted_progress
     from optimizer.config.scenario import load_scenario
     from optimizer.uncertainty.job import run_uncertainty
 
     def work() -> Any:
         target = out or Path("out") / load_scenario(scenario).name / "uncertainty"
-
-        def progress(done: int, total: int) -> None:
-            if not as_json:
-                err.print(f"  {done}/{total} draws", highlight=False, markup=False)
-
-        return run_uncertainty(scenario, target, sites=sites, draws=draws, seed=seed,
-                               scheduler=scheduler, workers=workers, model=model,
-                               make_map=not no_maps, progress=progress)
+        try:
+            with counted_progress(err, "draws", quiet=as_json) as progress:
+                return run_uncertainty(scenario, target, sites=sites, draws=draws, seed=seed,
+                                       scheduler=scheduler, workers=workers, model=model,
+                                       make_map=not no_maps, progress=progress)
+        except KeyboardInterrupt:
+            stored = len(list((target / "draws").glob("draw_*.json")))
+            err.print(f"  {stored} draw files are kept in {target / 'draws'}; the same "
+                      "command computes only the draws still missing", highlight=False,
+                      markup=False)
+            raise
 
     summary = guarded(work, as_json=as_json)
     if as_json:
@@ -565,6 +574,10 @@ def main() -> None:
     import warnings
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Dask's own configuration sets its loggers to INFO when it is imported (later, lazily):
+    # a local cluster's start and stop would fill the terminal. Its warnings and errors still
+    # show, and a user's own DASK_LOGGING__DISTRIBUTED wins.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     if not debug_mode():
         warnings.showwarning = show_warning
     try:

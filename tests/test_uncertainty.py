@@ -4,6 +4,7 @@ missing, jittered points stay in their town, and the section refuses bad keys.""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +19,7 @@ from optimizer.errors import ScenarioError
 from optimizer.justify.measures import location_data, measure_values
 from optimizer.justify.ranking import rank_values
 from optimizer.uncertainty.base import prepare_base
+from optimizer.uncertainty.cluster import batches
 from optimizer.uncertainty.draw import draw_record, sample_inputs
 from optimizer.uncertainty.job import run_uncertainty
 from optimizer.uncertainty.store import draw_path
@@ -219,3 +221,43 @@ def test_dask_gives_the_same_tables_as_one_process(tmp_path: Path) -> None:
     dask = run_uncertainty(path, tmp_path / "b", draws=12, workers=2, make_map=False)
     assert dask.workers == 2
     assert _tables(tmp_path / "a") == _tables(tmp_path / "b")
+
+
+def test_the_draw_base_survives_pickling_as_dask_scatters_it(tmp_path: Path) -> None:
+    path = write_county(tmp_path, FOUR, uncertainty="")
+    scenario = load_scenario(path)
+    base = prepare_base(scenario, load_dataset([scenario.data.folder]))
+    copy = pickle.loads(pickle.dumps(base))
+    assert copy.settings == base.settings
+    assert draw_record(copy, 5, 3, True) == draw_record(base, 5, 3, True)
+
+
+def test_batches_even_out_the_cost_and_keep_every_draw_once() -> None:
+    draws = list(range(3, 200))
+    heavy = {d: 31.0 if d < 50 else 1.0 for d in draws}
+    cut = batches(draws, 2, cost=heavy.__getitem__, largest=25)
+    assert [d for batch in cut for d in batch] == draws
+    target = sum(heavy.values()) / 16
+    for batch in cut:
+        assert len(batch) <= 25
+        assert len(batch) == 1 or sum(heavy[d] for d in batch) <= target * (1 + 1e-9)
+    assert 16 <= len(cut) <= 32
+    assert batches([], 2) == []
+
+
+def _environ() -> tuple[str | None, str | None]:
+    import os  # noqa: PLC0415 - runs on the worker
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OPENBLAS_NUM_THREADS")
+
+
+@pytest.mark.slow
+def test_local_workers_keep_one_blas_thread_and_glibc_trimming(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from optimizer.uncertainty.cluster import _client  # noqa: PLC0415
+
+    # as an earlier Dask cluster in this process leaves it
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    with _client(None, 1) as client:
+        found = list(client.run(_environ).values())
+    assert found == [(None, "1")]

@@ -54,6 +54,11 @@ _DEFAULT_ROAD_SPEEDS_KMH = {
 }
 
 
+def _settings_from(values: dict[str, Any]) -> TravelSettings:
+    """Rebuild pickled settings (:meth:`TravelSettings.__reduce__`)."""
+    return TravelSettings(**values)
+
+
 def _frozen_speeds(speeds: Mapping[str, Mapping[str, float]]) -> Mapping[str, Mapping[str, float]]:
     return MappingProxyType({mode: MappingProxyType(dict(by)) for mode, by in speeds.items()})
 
@@ -119,6 +124,15 @@ class TravelSettings:
         object.__setattr__(self, "travel_modes", MappingProxyType(dict(self.travel_modes)))
         object.__setattr__(self, "road_speeds_kmh", MappingProxyType(dict(self.road_speeds_kmh)))
         self._validate()
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        # A mappingproxy cannot be pickled; Dask ships settings to workers, so they travel as
+        # plain dicts and are frozen again (and validated) on arrival.
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["speeds_kmh"] = {m: dict(by) for m, by in self.speeds_kmh.items()}
+        values["travel_modes"] = dict(self.travel_modes)
+        values["road_speeds_kmh"] = dict(self.road_speeds_kmh)
+        return _settings_from, (values,)
 
     def _validate(self) -> None:
         if self.mode not in (STRAIGHT_LINE, NETWORK):

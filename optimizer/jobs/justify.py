@@ -10,6 +10,8 @@ writes ``justification.md``, ``justification.json``, ``ranking.csv``, ``marginal
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from typing import Any
 
 from optimizer.config.scenario import Scenario, load_scenario
 from optimizer.dataset.load import Dataset, load_dataset
+from optimizer.errors import UsageError
 from optimizer.justify.analysis import Analysis, analyse
 from optimizer.justify.conclusion import Sentence, conclusion
 from optimizer.justify.report import TABLES, write_outputs
@@ -100,22 +103,48 @@ class JustifySummary:
         return "\n".join(lines)
 
 
+def _draw_facts(folder: Path) -> dict[str, Any]:
+    """``uncertainty.json`` of an uncertainty folder.
+
+    Raises
+    ------
+    UsageError
+        The folder holds no readable ``uncertainty.json``.
+    """
+    path = folder / "uncertainty.json"
+    try:
+        facts = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise UsageError(f"{path}: cannot read the uncertainty draws ({err}); run `medalloc "
+                         "uncertainty` into that folder first") from None
+    if not isinstance(facts, dict) or "conclusion" not in facts:
+        raise UsageError(f"{path}: not an uncertainty summary (no conclusion); run `medalloc "
+                         "uncertainty` into that folder again")
+    return facts
+
+
 def _analyse_and_write(scenario: Scenario, sites: Sequence[str] | str | None, folder: Path,
                        say: Progress, *, make_map: bool,
-                       uncertainty: Mapping[str, Any] | None = None
+                       uncertainty: tuple[Path, str] | None = None
                        ) -> tuple[Analysis, list[Sentence], Dataset]:
     """Compute the justification and write its files into ``folder``.
 
-    With ``uncertainty`` (the facts of :func:`optimizer.uncertainty.job.run_uncertainty`), the
-    single-number verdict gives way to the draws' probabilities.
+    With ``uncertainty`` (an uncertainty folder and its path relative to the justification's
+    final folder), the single-number verdict gives way to the draws' probabilities and
+    ``justification.json`` records the folder for the report.
     """
     say(f"loading data from {scenario.data.folder.name}")
     dataset = load_dataset([scenario.data.folder])
     analysis = analyse(scenario, dataset, sites, progress=say)
     sentences: list[Sentence] = conclusion(analysis.facts, analysis.marginal, analysis.pairings)
     if uncertainty is not None:
-        analysis.facts["uncertainty"] = dict(uncertainty)
-        sentences = [*sentences[:-1], *uncertainty["conclusion"]]
+        draws, relative = _draw_facts(uncertainty[0]), uncertainty[1]
+        chosen = sorted(analysis.pool.town_codes[p] for p in analysis.pool.chosen)
+        if sorted(draws.get("chosen_codes", [])) != chosen:
+            raise UsageError(f"{uncertainty[0]}: the draws judge {draws.get('chosen')}, not "
+                             f"the set justified here; rerun the draws with the same sites")
+        analysis.facts["uncertainty"] = {"folder": relative, **draws}
+        sentences = [*sentences[:-1], *draws["conclusion"]]
     inputs = input_files(scenario, dataset)
     crs = scenario.travel.crs
 
@@ -134,7 +163,7 @@ def justify(
     progress: Progress | None = None,
     make_map: bool = True,
     finish: Callable[[Path, Dataset], None] | None = None,
-    uncertainty: Mapping[str, Any] | None = None,
+    uncertainty: Path | str | None = None,
 ) -> JustifySummary:
     """Justify a sub-centre choice against every alternative and write the argument.
 
@@ -154,9 +183,11 @@ def justify(
     finish : callable, optional
         Called with the folder being built, after the files are in it and before the swap (the
         CLI adds the report and maps there).
-    uncertainty : mapping, optional
-        Facts of uncertainty draws of the same sites (``justify --draws``): the conclusion
-        states their probabilities instead of a single verdict.
+    uncertainty : path, optional
+        A folder of uncertainty draws of the same sites (``justify --draws``, written by
+        :func:`optimizer.uncertainty.job.run_uncertainty`): the conclusion states their
+        probabilities instead of a single verdict, and ``justification.json`` records the
+        folder (relative to ``out_dir``) so the report can show its tables.
 
     Returns
     -------
@@ -168,7 +199,8 @@ def justify(
         An unknown town (the closest names listed), a malformed scenario, no sites, or more or
         fewer sites than ``[sub_centres]`` allows.
     UsageError
-        ``out_dir`` is not medalloc's, holds the inputs, is in use or cannot be written.
+        ``out_dir`` is not medalloc's, holds the inputs, is in use or cannot be written; the
+        ``uncertainty`` folder has no readable summary or judges another set.
     DataError
         The data files are missing or invalid.
     SolverError
@@ -179,10 +211,13 @@ def justify(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     out = Path(out_dir)
+    draws = None
+    if uncertainty is not None:
+        draws = (Path(uncertainty), os.path.relpath(Path(uncertainty).resolve(), out.resolve()))
     with replace_folder(out, "justify", inputs=scenario.input_paths) as tmp:
         analysis, sentences, dataset = _analyse_and_write(scenario, sites, tmp, say,
                                                           make_map=make_map,
-                                                          uncertainty=uncertainty)
+                                                          uncertainty=draws)
         say(f"writing {out}")
         if finish is not None:
             finish(tmp, dataset)

@@ -22,7 +22,7 @@ from optimizer.config.sections import HEALTH_CENTRE_TIERS, PlanSection
 from optimizer.dataset.load import Dataset
 from optimizer.dataset.towns import resolve_town, resolve_towns
 from optimizer.errors import ScenarioError
-from optimizer.model.reach import access_coefficients
+from optimizer.model.reach import access_coefficients, road_network
 from optimizer.travel.table import demand_settings, travel_table
 
 __all__ = ["FIXED", "ModelInputs", "existing_sub_centres", "growth_factors", "prepare_inputs",
@@ -377,6 +377,7 @@ def _service_pairs(
     """Per service: demand points covered by fixed sites, and (point, site, kind) pairs."""
     settings = scenario.travel
     origin_setting = demand_settings(dataset.demand, dataset.towns)
+    network = road_network(dataset, settings)
     sites = dataset.facilities.assign(facility_id=dataset.facilities["facility_id"].astype(str))
     cover_fixed: dict[str, set[str]] = {}
     cover_pairs: dict[str, pd.DataFrame] = {}
@@ -384,7 +385,8 @@ def _service_pairs(
     for name, service in sorted(scenario.services.items()):
         mode = service.travel_mode or settings.travel_mode_for(name)
         table = travel_table(dataset.demand, sites, settings=settings, travel_mode=mode,
-                             max_minutes=service.minutes, origin_setting=origin_setting)
+                             max_minutes=service.minutes, origin_setting=origin_setting,
+                             network=network)
         tier = table["destination_id"].map(facilities["tier"])
         role = table["destination_id"].map(facilities["role"])
         fixed = tier.isin(service.tiers)
@@ -406,7 +408,7 @@ def _service_pairs(
         servers = sites[sites["facility_id"].map(facilities["tier"]).isin(cap.tiers)]
         table = travel_table(dataset.demand, servers, settings=settings,
                              travel_mode=cap.travel_mode, max_minutes=cap.minutes,
-                             origin_setting=origin_setting)
+                             origin_setting=origin_setting, network=network)
         flows = pd.DataFrame({"demand_id": table["origin_id"].to_numpy(),
                               "facility_id": table["destination_id"].to_numpy(),
                               "minutes": table["minutes"].round(3).to_numpy()})

@@ -1,5 +1,7 @@
 r"""Who reaches which facility for access (2SFCA): the travel table and each town's coefficients.
 
+(The road graph the model's travel tables use in network mode is built here too.)
+
 Enhanced 2SFCA (:mod:`optimizer.spatial.access`) with supply S_j: A_k = Σ_j w_kj·S_j/D_j with
 D_j = Σ_k w_kj·p_k; a town's figure is Σ_{k∈i} p_k·A_k / P_i. Both are linear in the supply, so
 a town's access is Σ_j c_ij·S_j with c_ij = Σ_{k∈i} (p_k/P_i)·w_kj/D_j. Populations that grow
@@ -17,11 +19,26 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config.scenario import Scenario
+from optimizer.config.travel import NETWORK, TravelSettings
 from optimizer.dataset.load import Dataset
 from optimizer.spatial.access import step_weight
+from optimizer.travel.network import RoadNetwork, build_network
 from optimizer.travel.table import demand_settings, travel_table
 
-__all__ = ["access_coefficients", "access_table"]
+__all__ = ["access_coefficients", "access_table", "road_network"]
+
+
+def road_network(dataset: Dataset, settings: TravelSettings) -> RoadNetwork | None:
+    """The road graph when the scenario travels by network (None on straight lines).
+
+    Raises
+    ------
+    ScenarioError
+        Network travel asked for and the data has no roads layer (from :func:`travel_table`).
+    """
+    if settings.mode != NETWORK or dataset.roads is None:
+        return None  # straight lines; or no roads, which travel_table refuses by name
+    return build_network(dataset.roads, settings)
 
 
 def access_table(dataset: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, dict[float, float]]:
@@ -32,7 +49,8 @@ def access_table(dataset: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, di
     sites = dataset.facilities.assign(facility_id=dataset.facilities["facility_id"].astype(str))
     table = travel_table(demand, sites, settings=settings,
                          travel_mode=settings.travel_mode_for("access"), max_minutes=max(steps),
-                         origin_setting=demand_settings(demand, dataset.towns))
+                         origin_setting=demand_settings(demand, dataset.towns),
+                         network=road_network(dataset, settings))
     return table, steps
 
 

@@ -65,6 +65,8 @@ from optimizer.report.run_sections import (
     years_of,
 )
 from optimizer.report.static_maps import MapLayers, map_layers
+from optimizer.report.uncertainty_outputs import read_uncertainty_outputs, uncertainty_folder
+from optimizer.report.uncertainty_sections import uncertainty_html
 
 __all__ = ["write_coverage_report", "write_justify_report", "write_run_report"]
 
@@ -196,11 +198,18 @@ def write_justify_report(out_dir: Path | str, dataset: Dataset, *,
     else:
         parts.append(section("sites", text("toc.sites", lang),
                              [justification_html(justify, lang)]))
-    sections = [("sites", text("toc.sites", lang), parts[0]),
-                ("map", text("toc.map", lang),
-                 interactive_section(maps and run is not None, lang)),
-                ("provenance", text("toc.provenance", lang),
-                 provenance_section(dataset, run.summary if run else None, lang))]
+    sections = [("sites", text("toc.sites", lang), parts[0])]
+    draws = uncertainty_folder(folder, justify.justification)
+    if draws is not None:
+        sites = (justify.justification or {}).get("sites", [])
+        codes = [str(s["town_code"]) for s in sites if isinstance(s, dict)]
+        sections.append(("uncertainty", "How sure: the draws",
+                         section("uncertainty", "How sure: the draws", [uncertainty_html(
+                             read_uncertainty_outputs(draws), codes)])))
+    sections += [("map", text("toc.map", lang),
+                  interactive_section(maps and run is not None, lang)),
+                 ("provenance", text("toc.provenance", lang),
+                  provenance_section(dataset, run.summary if run else None, lang))]
     title = str(run.summary.get("scenario", folder.name)) if run else folder.name
     html = page(text("title.justify", lang, title=title), text("lead.justify", lang),
                 sections, lang=lang)

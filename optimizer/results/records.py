@@ -19,29 +19,36 @@ __all__ = ["read_record", "write_atomically", "write_record"]
 Record = dict[str, Any]
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
+def write_atomically(path: Path, data: bytes, *, fsync: bool = True) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``.
+
+    ``fsync=False`` skips flushing to the disk before the rename: the file is still whole or
+    absent after a crash of the process, but not necessarily after a power cut. Records that are
+    cheap to recompute (uncertainty draws, thousands of them) use it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_record(path: Path, record: Record, *, compact: bool = False) -> Path:
+def write_record(path: Path, record: Record, *, compact: bool = False,
+                 fsync: bool = True) -> Path:
     """Store ``record`` as sorted JSON (indented, or one line with ``compact``); return ``path``."""
     if compact:
         text = json.dumps(record, ensure_ascii=False, sort_keys=True, allow_nan=False,
                           separators=(",", ":"))
     else:
         text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False)
-    write_atomically(path, (text + "\n").encode("utf-8"))
+    write_atomically(path, (text + "\n").encode("utf-8"), fsync=fsync)
     return path
 
 

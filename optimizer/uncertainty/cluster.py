@@ -1,33 +1,45 @@
 """The Dask boundary of uncertainty draws: batches of draws on a cluster, results as they come.
 
-Workers receive a :class:`DrawTask` (the scenario file's path, the sites, the seed and the draw
-numbers), load the scenario and data once per process (:func:`_base`, cached) and return plain
-records; no solver or data objects travel. A local cluster is ``n`` single-threaded worker
-processes on the loopback interface; a scheduler address joins an existing cluster (its workers
-need medalloc and the data paths). ``workers = 0`` runs the batches in this process, no Dask.
+The draw base (:class:`~optimizer.uncertainty.base.DrawBase`: arrays of points, cells,
+facilities and sets, about 200 kB for Yongchuan) is built once by the caller and scattered to
+every worker once (``client.scatter(..., broadcast=True)``); each task is then a
+:class:`DrawTask` (draw numbers, seed, fingerprint) and a reference to that base, and returns
+plain records (lists of numbers, about 11 kB a draw). No solver objects travel, and no large
+array is pickled per draw. Batches are cut by cost (a draw with the per-group attribution
+costs one ranking per input group more), about eight per worker, so two workers finish
+together. A local cluster is ``n`` single-threaded worker processes on the loopback interface
+(one BLAS thread each, and glibc's own memory trimming: :data:`_WORKER_ENVIRON`); a scheduler
+address joins an existing cluster (its workers need medalloc installed; ``--model`` also needs
+the data paths). ``workers = 0`` runs the batches in this process, no Dask, with BLAS held to
+one thread as on a worker (the ranking's small products run ten times slower when BLAS
+threads fight over two cores).
 """
 
 from __future__ import annotations
 
-import functools
-import math
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import dask
 from distributed import Client, KilledWorker, LocalCluster, as_completed
+from threadpoolctl import threadpool_limits
 
-from optimizer.config.scenario import load_scenario
-from optimizer.dataset.load import load_dataset
 from optimizer.errors import SolverError
-from optimizer.uncertainty.base import DrawBase, prepare_base
+from optimizer.uncertainty.base import DrawBase
 from optimizer.uncertainty.draw import draw_record
 
-__all__ = ["DrawTask", "batches", "run_batches", "solve_batch"]
+__all__ = ["BatchRun", "DrawTask", "batches", "run_batches", "solve_batch"]
 
+# Dask's default worker environment minus MALLOC_TRIM_THRESHOLD_: setting it turns off
+# glibc's adaptive mmap threshold, so every multi-megabyte temporary of a ranking is mapped
+# and unmapped afresh; measured, a draw ran 2.5 times slower on a worker than in-process.
+_TRIM = "MALLOC_TRIM_THRESHOLD_"
+_WORKER_ENVIRON = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
 OnRecords = Callable[["DrawTask", list[dict[str, Any]] | None], None]
 
 
@@ -44,36 +56,93 @@ class DrawTask:
     model: bool = False
 
 
-@functools.lru_cache(maxsize=4)
-def _base(scenario_path: str, sites: tuple[str, ...] | None, fingerprint: str) -> DrawBase:
-    """The draw base of a scenario, built once per process (the fingerprint keys the cache)."""
-    del fingerprint
-    scenario = load_scenario(scenario_path)
-    return prepare_base(scenario, load_dataset([scenario.data.folder]),
-                        list(sites) if sites else None)
+@dataclass(frozen=True)
+class BatchRun:
+    """How the batches ran.
+
+    Attributes
+    ----------
+    workers : int
+        Dask workers used (0: in this process).
+    startup_s : float
+        Cluster start (or connection) and scattering the base.
+    compute_s : float
+        From the first submission to the last result handled.
+    worker_cpu_s : float
+        CPU seconds the workers' processes used meanwhile (summed over workers); against
+        ``workers * compute_s`` it says whether they had their cores or waited for them.
+    client_cpu_s : float
+        CPU seconds of this process meanwhile: a local cluster's scheduler, receiving the
+        records and storing them (the serial part).
+    """
+
+    workers: int
+    startup_s: float
+    compute_s: float
+    worker_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
 
 
-def solve_batch(task: DrawTask) -> list[dict[str, Any]]:
+def _cpu_seconds() -> float:
+    """CPU time of the calling process (run on each worker)."""
+    return time.process_time()
+
+
+def solve_batch(task: DrawTask, base: DrawBase) -> list[dict[str, Any]]:
     """Compute every draw of ``task`` (on a worker); each record carries the fingerprint."""
-    base = _base(task.scenario_path, task.sites, task.fingerprint)
     out = []
-    for draw in task.draws:
-        record = draw_record(base, task.seed, draw, draw < task.sensitivity_draws)
-        if task.model:
-            from optimizer.uncertainty.model_draw import model_record  # noqa: PLC0415 - slow path
+    with threadpool_limits(limits=1, user_api="blas"):
+        for draw in task.draws:
+            record = draw_record(base, task.seed, draw, draw < task.sensitivity_draws)
+            if task.model:
+                from optimizer.uncertainty.model_draw import model_record  # noqa: PLC0415
 
-            record["model"] = model_record(task.scenario_path, base, task.seed, draw)
-        record["fingerprint"] = task.fingerprint
-        out.append(record)
+                record["model"] = model_record(task.scenario_path, base, task.seed, draw)
+            record["fingerprint"] = task.fingerprint
+            out.append(record)
     return out
 
 
-def batches(draws: Sequence[int], workers: int, *, largest: int = 25) -> list[tuple[int, ...]]:
-    """Split ``draws`` into batches: about eight per worker, at most ``largest`` draws each."""
+def batches(draws: Sequence[int], workers: int, *, cost: Callable[[int], float] | None = None,
+            largest: int = 25) -> list[tuple[int, ...]]:
+    """Split ``draws`` (in order) into batches of about equal ``cost``.
+
+    About eight batches per worker, so a lost or slow batch costs little and the last ones
+    even out; never more than ``largest`` draws in a batch (a killed run loses at most the
+    batches in flight). ``cost`` of a draw defaults to 1.
+    """
     if not draws:
         return []
-    size = max(1, min(largest, math.ceil(len(draws) / (8 * max(workers, 1)))))
-    return [tuple(draws[i: i + size]) for i in range(0, len(draws), size)]
+    weigh = cost or (lambda _draw: 1.0)
+    weights = [max(float(weigh(d)), 1e-9) for d in draws]
+    target = sum(weights) / (8 * max(workers, 1))
+    out: list[tuple[int, ...]] = []
+    current: list[int] = []
+    load = 0.0
+    for draw, weight in zip(draws, weights, strict=True):
+        if current and (load + weight > target * (1 + 1e-9) or len(current) >= largest):
+            out.append(tuple(current))
+            current, load = [], 0.0
+        current.append(draw)
+        load += weight
+    out.append(tuple(current))
+    return out
+
+
+@contextmanager
+def _without_trim() -> Iterator[None]:
+    """Start workers without ``MALLOC_TRIM_THRESHOLD_`` even if an earlier cluster left it.
+
+    Dask's nanny writes its pre-spawn environment into this process's ``os.environ`` and
+    never takes it back, so a cluster started earlier in the same process (a sweep, a test)
+    would hand it to our workers through inheritance.
+    """
+    saved = os.environ.pop(_TRIM, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[_TRIM] = saved
 
 
 @contextmanager
@@ -96,16 +165,18 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
             yield client
         return
     count = max(1, workers or os.cpu_count() or 1)
-    with LocalCluster(n_workers=count, threads_per_worker=1,  # type: ignore[no-untyped-call]
+    with _without_trim(), \
+            dask.config.set({"distributed.nanny.pre-spawn-environ": _WORKER_ENVIRON}), \
+            LocalCluster(n_workers=count, threads_per_worker=1,  # type: ignore[no-untyped-call]
                       processes=True, host="127.0.0.1", dashboard_address=None,
                       scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
             Client(cluster, set_as_default=False) as client:  # type: ignore[no-untyped-call]
         yield client
 
 
-def run_batches(tasks: Sequence[DrawTask], on_records: OnRecords, *,
-                scheduler: str | None = None, workers: int | None = None) -> int:
-    """Run ``tasks``; call ``on_records`` here as each finishes; return the workers used.
+def run_batches(tasks: Sequence[DrawTask], on_records: OnRecords, base: DrawBase, *,
+                scheduler: str | None = None, workers: int | None = None) -> BatchRun:
+    """Run ``tasks`` on ``base``; call ``on_records`` here as each finishes.
 
     ``on_records`` gets ``None`` for a batch whose worker was lost (its draws stay missing and
     the next run computes them).
@@ -116,15 +187,20 @@ def run_batches(tasks: Sequence[DrawTask], on_records: OnRecords, *,
         The scheduler cannot be reached, or has too few workers.
     """
     if not tasks:
-        return 0
+        return BatchRun(0, 0.0, 0.0)
     if workers == 0 and scheduler is None:
+        t0, cpu0 = time.perf_counter(), time.process_time()
         for task in tasks:
-            on_records(task, solve_batch(task))
-        return 0
+            on_records(task, solve_batch(task, base))
+        return BatchRun(0, 0.0, time.perf_counter() - t0, time.process_time() - cpu0)
+    t0 = time.perf_counter()
     with _client(scheduler, workers) as client:
         used = len(client.scheduler_info()["workers"])
+        shared = client.scatter(base, broadcast=True)  # once, not once per task
+        cpu0 = client.run(_cpu_seconds)
+        t1, here0 = time.perf_counter(), time.process_time()
         keys = {f"medalloc-draws-{t.fingerprint[:8]}-{t.draws[0]}": t for t in tasks}
-        futures = [client.submit(solve_batch, task, key=key, pure=False)
+        futures = [client.submit(solve_batch, task, shared, key=key, pure=False)
                    for key, task in keys.items()]
         try:
             for future in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
@@ -137,4 +213,7 @@ def run_batches(tasks: Sequence[DrawTask], on_records: OnRecords, *,
         except BaseException:
             client.cancel(futures)
             raise
-    return int(used)
+        t2, here = time.perf_counter(), time.process_time() - here0
+        cpu1 = client.run(_cpu_seconds)
+    cpu = sum(cpu1[w] - cpu0[w] for w in cpu1 if w in cpu0)
+    return BatchRun(int(used), t1 - t0, t2 - t1, float(cpu), here)

@@ -24,17 +24,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from optimizer.config.travel import NETWORK, STRAIGHT_LINE, TravelSettings
 from optimizer.config.uncertainty import Distribution
-from optimizer.justify.measures import (
-    MEASURES,
-    SENSES,
-    LocationData,
-    measure_values,
-    scaled_settings,
-    set_minutes,
-)
+from optimizer.justify.measures import MEASURES, SENSES, LocationData, measure_values, set_minutes
 from optimizer.justify.ranking import compare
-from optimizer.travel.network import build_network
+from optimizer.travel.network import RoadNetwork, build_network
 from optimizer.travel.table import TRAVEL_MODES, travel_table
 from optimizer.uncertainty.base import DrawBase
 
@@ -46,6 +40,7 @@ COMPONENTS = ("detour_factor", "speed_factor", "threshold_minutes", "travel_mode
               "town_growth", "town_populations", "village_populations", "demand_positions",
               "facility_positions")
 _FAR_MINUTES = 24 * 60.0
+MOTORISED = "motorised"  # the travel mode that drives the roads
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,11 +224,38 @@ def _straight(base: DrawBase, inputs: DrawInputs, facilities: npt.NDArray[np.int
     return out
 
 
+def draw_settings(base: DrawBase, inputs: DrawInputs) -> TravelSettings:
+    """The scenario's travel settings under a draw (what ``--model`` re-optimises with too).
+
+    Each travel mode's speeds times its factor, the road classes' speeds times the motorised
+    factor (roads are driven), the draw's detour factor and travel model.
+    """
+    settings = base.settings
+    car = inputs.speed.get(MOTORISED, 1.0)
+    return replace(
+        settings, mode=NETWORK if inputs.network else STRAIGHT_LINE,
+        speeds_kmh={m: {w: v * inputs.speed.get(m, 1.0) for w, v in by.items()}
+                    for m, by in settings.speeds_kmh.items()},
+        road_speeds_kmh={name: v * car for name, v in settings.road_speeds_kmh.items()},
+        detour_factor=inputs.detour)
+
+
+def draw_roads(base: DrawBase, inputs: DrawInputs) -> gpd.GeoDataFrame | None:
+    """The road layer under a draw: its speed column (if any) times the motorised factor."""
+    roads = base.roads
+    column = base.settings.speed_column
+    if roads is None or column not in roads.columns:
+        return roads
+    car = inputs.speed.get(MOTORISED, 1.0)
+    out: gpd.GeoDataFrame = roads.assign(
+        **{column: pd.to_numeric(roads[column], errors="coerce") * car})
+    return out
+
+
 def _network(base: DrawBase, inputs: DrawInputs, facilities: npt.NDArray[np.int64],
-             travel_mode: str) -> FloatArray:
+             travel_mode: str, network: RoadNetwork) -> FloatArray:
     """(points, facilities) road-network minutes by the public travel-table API."""
-    settings = scaled_settings(base.settings, inputs.speed[travel_mode], None)
-    settings = replace(settings, mode="network")
+    settings = draw_settings(base, inputs)
     crs = settings.crs
     demand = gpd.GeoDataFrame({"demand_id": list(base.demand_ids)}, geometry=gpd.points_from_xy(
         inputs.demand_xy[:, 0], inputs.demand_xy[:, 1]), crs=crs)
@@ -242,8 +264,7 @@ def _network(base: DrawBase, inputs: DrawInputs, facilities: npt.NDArray[np.int6
         inputs.facility_xy[facilities, 0], inputs.facility_xy[facilities, 1]), crs=crs)
     setting = pd.Series(np.where(base.urban, "urban", "rural"), index=list(base.demand_ids))
     table = travel_table(demand, sites, settings=settings, travel_mode=travel_mode,
-                         max_minutes=_FAR_MINUTES, origin_setting=setting,
-                         network=build_network(base.roads, settings))
+                         max_minutes=_FAR_MINUTES, origin_setting=setting, network=network)
     out = np.full((len(base.demand_ids), len(ids)), np.inf)
     row = pd.Index(list(base.demand_ids)).get_indexer(pd.Index(table["origin_id"]))
     col = pd.Index(ids).get_indexer(pd.Index(table["destination_id"]))
@@ -252,10 +273,18 @@ def _network(base: DrawBase, inputs: DrawInputs, facilities: npt.NDArray[np.int6
 
 
 def _minutes(base: DrawBase, inputs: DrawInputs, facilities: npt.NDArray[np.int64],
-             travel_mode: str) -> FloatArray:
-    if inputs.network:
-        return _network(base, inputs, facilities, travel_mode)
+             travel_mode: str, network: RoadNetwork | None) -> FloatArray:
+    if network is not None:
+        return _network(base, inputs, facilities, travel_mode, network)
     return _straight(base, inputs, facilities, travel_mode)
+
+
+def _road_network(base: DrawBase, inputs: DrawInputs) -> RoadNetwork | None:
+    """The draw's road graph (one per draw: the travel mode caps speeds only when queried)."""
+    roads = draw_roads(base, inputs)
+    if not inputs.network or roads is None:
+        return None
+    return build_network(roads, draw_settings(base, inputs))
 
 
 def _clean(value: float, digits: int = 6) -> float | None:
@@ -274,8 +303,9 @@ def evaluate(base: DrawBase, inputs: DrawInputs, *, coverage: bool = True) -> di
         outside each threshold per town.
     """
     mode = base.spec.travel_mode
-    pool_minutes = _minutes(base, inputs, base.pool_facility, mode)
-    fixed = _minutes(base, inputs, base.fixed_facility, mode)
+    network = _road_network(base, inputs)
+    pool_minutes = _minutes(base, inputs, base.pool_facility, mode, network)
+    fixed = _minutes(base, inputs, base.fixed_facility, mode, network)
     fixed_minutes = fixed.min(axis=1) if fixed.shape[1] else np.full(len(base.demand_ids),
                                                                       np.inf)
     pop = populations(base, inputs)
@@ -303,7 +333,7 @@ def evaluate(base: DrawBase, inputs: DrawInputs, *, coverage: bool = True) -> di
     out["town_outside_referral"] = [_clean(v, 3) for v in np.bincount(
         base.town_index, weights=pop * outside_referral, minlength=n_towns)]
     if base.primary_mode is not None:
-        primary = _minutes(base, inputs, base.primary_facility, base.primary_mode)
+        primary = _minutes(base, inputs, base.primary_facility, base.primary_mode, network)
         nearest = primary.min(axis=1) if primary.shape[1] else np.full(len(pop), np.inf)
         out["primary_minutes"] = [_clean(v, 3) for v in nearest]
         out["town_outside_primary"] = [_clean(v, 3) for v in np.bincount(
@@ -335,4 +365,4 @@ def draw_record(base: DrawBase, seed: int, draw: int, sensitivity: bool) -> dict
     return record
 
 
-__all__ += ["draw_record", "populations"]
+__all__ += ["draw_record", "draw_roads", "draw_settings", "populations"]

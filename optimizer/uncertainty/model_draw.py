@@ -1,10 +1,11 @@
 """``--model``: the scenario's own objective per draw, by re-optimising the allocation model.
 
-A draw's positions, populations, detour and speeds are written into a copy of the dataset and
-the scenario; the choice model (:func:`optimizer.justify.objective.choice_scenario`) is built,
-the chosen set forced and the free optimum found (:mod:`optimizer.model.choice`). Two MIP
-solves and one build per draw: tens of seconds each on the shipped county, so this is for
-tens of draws, not a thousand.
+A draw's positions, populations, detour, speeds, travel model and road speeds (those its
+ranking used: :func:`~optimizer.uncertainty.draw.draw_settings`) are written into a copy of
+the dataset and the scenario; the choice model
+(:func:`optimizer.justify.objective.choice_scenario`) is built, the chosen set forced and the
+free optimum found (:mod:`optimizer.model.choice`). Two MIP solves and one build per draw:
+seconds each on the shipped county (README), so this is for tens of draws, not a thousand.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from optimizer.model.choice import evaluate_sets, k_best_sets
 from optimizer.model.inputs import prepare_inputs
 from optimizer.model.stages import main_criterion
 from optimizer.uncertainty.base import DrawBase
-from optimizer.uncertainty.draw import populations, sample_inputs
+from optimizer.uncertainty.draw import draw_roads, draw_settings, populations, sample_inputs
 
 __all__ = ["model_record"]
 
@@ -38,14 +39,12 @@ def model_record(scenario_path: str, base: DrawBase, seed: int, draw: int) -> di
                           crs=base.settings.crs).to_crs(demand.crs)
     demand = demand.set_geometry(moved.to_numpy())
     demand["population"] = populations(base, inputs).round().astype(int)
-    travel = dataclasses.replace(
-        scenario.travel, detour_factor=inputs.detour,
-        speeds_kmh={m: {w: v * inputs.speed[m] for w, v in by.items()}
-                    for m, by in base.settings.speeds_kmh.items()})
-    scenario = scenario.model_copy(update={"travel": travel})
+    # the draw's travel model, speeds, detour and roads: the ones its ranking used
+    scenario = scenario.model_copy(update={"travel": draw_settings(base, inputs)})
+    drawn = dataclasses.replace(dataset, demand=demand, roads=draw_roads(base, inputs))
     pool = base.pool
-    model = build_model(prepare_inputs(dataclasses.replace(dataset, demand=demand),
-                                       choice_scenario(scenario, pool.town_codes, pool.sizes)))
+    model = build_model(prepare_inputs(drawn, choice_scenario(scenario, pool.town_codes,
+                                                              pool.sizes)))
     criterion = main_criterion(scenario.objective.order)
     limit = scenario.justify.time_limit_s
     chosen = evaluate_sets(model, [pool.ids(pool.chosen)], criterion=criterion,
