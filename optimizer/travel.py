@@ -7,10 +7,11 @@ Two ways to get from a demand point (or a facility) to a facility:
   when its town's ``kind`` is ``subdistrict``, rural otherwise). Pairs are found with a KD-tree
   radius query (radius = ``max_minutes * fastest speed / detour_factor``) and then filtered with
   each origin's own speed, so no Python loop ever runs over pairs.
-* ``network``: shortest paths on user-supplied road lines (see :mod:`optimizer.network`).
+* ``network``: shortest paths on user-supplied road lines (:mod:`optimizer.network` builds the
+  graph, :mod:`optimizer.routing` snaps points onto edges and searches it, with a disk cache).
 
 ``distance_m`` is always the distance *travelled*: the detoured straight line in straight-line
-mode, walk-to-road plus road length in network mode, so ``minutes`` and ``distance_m`` agree on
+mode, off-road legs plus road length in network mode, so ``minutes`` and ``distance_m`` agree on
 the speeds used. Tables are sorted by (origin_id, destination_id).
 
 Default speeds (km/h) are deliberately plain so a committee can check them:
@@ -42,7 +43,9 @@ import pyproj
 from scipy.spatial import cKDTree
 
 from optimizer.errors import DataError, Problem, ScenarioError
-from optimizer.network import RoadNetwork, network_nearest, network_pairs, sort_pairs
+from optimizer.network import RoadNetwork, sort_pairs
+from optimizer.routing.cache import cached_arrays
+from optimizer.routing.engine import route_nearest, route_pairs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -72,6 +75,9 @@ _DEFAULT_SPEEDS_KMH: dict[str, dict[str, float]] = {
     "ebike": {"urban": 15.0, "rural": 15.0},
     "motorised": {"urban": 25.0, "rural": 40.0},
 }
+# Off-road legs (from a point to its road): walking pace on foot; village lanes, yards and
+# field tracks for two-wheelers and cars (ASSUMPTION, to replace with local figures).
+_DEFAULT_OFFROAD_KMH = {"walk": 4.5, "ebike": 10.0, "motorised": 15.0}
 _DEFAULT_TRAVEL_MODES = {"primary": "ebike", "referral": "motorised", "access": "motorised"}
 # Motorised speeds per road class: OSM-style names and the Chinese administrative classes
 # (高速 expressway, 国道 national, 省道 provincial, 县道 county, 乡道 township, 村道 village).
@@ -125,7 +131,13 @@ class TravelSettings:
     speed_column, class_column : str
         Road columns read for the speed (preferred) or the class.
     snap_walk_kmh : float
-        Pace of the walk between a point and the road node it snaps to.
+        Walking pace from a facility to the road, for the drawn isochrones.
+    offroad_kmh : Mapping[str, float]
+        Speed of the off-road leg between a point and the foot of its nearest road, per travel
+        mode (network mode): walking pace on foot, a slow speed for e-bikes and cars.
+    roads : str or None
+        Road layer (GeoPackage/GeoJSON) for network mode; a relative path is relative to the
+        scenario file. When None, the dataset's ``roads.*`` layer is used.
     node_tolerance_m : float
         Road vertices closer than this are merged into one graph node.
     segment_max_m : float
@@ -154,12 +166,19 @@ class TravelSettings:
     node_tolerance_m: float = 1.0
     segment_max_m: float = 200.0
     snap_warn_m: float = 2000.0
+    offroad_kmh: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(dict(_DEFAULT_OFFROAD_KMH))
+    )
+    roads: str | None = None
 
     def __post_init__(self) -> None:
         # Freeze the mappings so a shared settings object cannot change under a running job.
         object.__setattr__(self, "speeds_kmh", _frozen_speeds(self.speeds_kmh))
         object.__setattr__(self, "travel_modes", MappingProxyType(dict(self.travel_modes)))
         object.__setattr__(self, "road_speeds_kmh", MappingProxyType(dict(self.road_speeds_kmh)))
+        object.__setattr__(self, "offroad_kmh", MappingProxyType(dict(self.offroad_kmh)))
+        if self.roads is not None:
+            object.__setattr__(self, "roads", str(self.roads))
         self._validate()
 
     def _validate(self) -> None:
@@ -201,6 +220,7 @@ class TravelSettings:
                 )
         for road_class, speed in self.road_speeds_kmh.items():
             _check_speed(f"road_speeds_kmh.{road_class}", speed)
+        _check_offroad(self.offroad_kmh)
         for name in ("snap_walk_kmh", "node_tolerance_m", "segment_max_m", "snap_warn_m"):
             _check_speed(name, getattr(self, name))
 
@@ -244,6 +264,7 @@ class TravelSettings:
         for key, default in (
             ("travel_modes", _DEFAULT_TRAVEL_MODES),
             ("road_speeds_kmh", _DEFAULT_ROAD_SPEEDS_KMH),
+            ("offroad_kmh", _DEFAULT_OFFROAD_KMH),
         ):
             if key in values:
                 values[key] = {**default, **values[key]}
@@ -265,6 +286,10 @@ class TravelSettings:
         """Return the travel mode (walk/ebike/motorised) used for a tier group or ``access``."""
         return self.travel_modes.get(purpose, self.default_travel_mode)
 
+    def offroad_speed_kmh(self, travel_mode: str) -> float:
+        """Return the speed of the off-road leg to and from the road for a travel mode."""
+        return float(self.offroad_kmh[travel_mode])
+
     def speed_kmh(self, travel_mode: str, setting: str) -> float:
         """Return the straight-line speed of a travel mode in an urban or rural setting."""
         return float(self.speeds_kmh[travel_mode][setting])
@@ -272,6 +297,16 @@ class TravelSettings:
     def max_speed_kmh(self, travel_mode: str) -> float:
         """Return the fastest speed of a travel mode over both settings."""
         return max(float(v) for v in self.speeds_kmh[travel_mode].values())
+
+
+def _check_offroad(offroad_kmh: Mapping[str, float]) -> None:
+    if set(offroad_kmh) != set(TRAVEL_MODES):
+        raise ScenarioError(
+            f"offroad_kmh must give exactly the travel modes {list(TRAVEL_MODES)} "
+            f"(got {sorted(offroad_kmh)})"
+        )
+    for travel_mode, speed in offroad_kmh.items():
+        _check_speed(f"offroad_kmh.{travel_mode}", speed)
 
 
 def _check_speed(name: str, value: object) -> None:
@@ -464,10 +499,20 @@ def _origin_speeds(setting: np.ndarray, settings: TravelSettings, travel_mode: s
 def _check_network(settings: TravelSettings, network: RoadNetwork | None) -> RoadNetwork | None:
     if settings.mode == NETWORK and network is None:
         raise ScenarioError(
-            "travel mode is 'network' but no roads were given; supply a road layer or set "
-            "mode = 'straight_line'"
+            "travel mode is 'network' but no roads were given; set [travel] roads to a road "
+            "layer, put roads.gpkg in the data folder, or set mode = 'straight_line'"
         )
     return network if settings.mode == NETWORK else None
+
+
+def _road_params(settings: TravelSettings, travel_mode: str) -> dict[str, Any]:
+    return {
+        "speed_cap_kmh": settings.max_speed_kmh(travel_mode),
+        "offroad_kmh": settings.offroad_speed_kmh(travel_mode),
+        # One-way roads bind vehicles (cars and e-bikes); pedestrians use both directions.
+        "one_way": travel_mode != "walk",
+        "snap_warn_m": settings.snap_warn_m,
+    }
 
 
 def travel_table(
@@ -520,15 +565,14 @@ def travel_table(
             o_xy, d_xy, speeds, detour_factor=settings.detour_factor, max_minutes=max_minutes
         )
     else:
-        i, j, distance_m, minutes = network_pairs(
-            network,
-            o_xy,
-            d_xy,
-            speed_cap_kmh=settings.max_speed_kmh(travel_mode),
-            snap_walk_kmh=settings.snap_walk_kmh,
-            max_minutes=max_minutes,
-            snap_warn_m=settings.snap_warn_m,
-        )
+        params = _road_params(settings, travel_mode)
+        road = network
+
+        def pairs() -> tuple[np.ndarray, ...]:
+            return route_pairs(road, o_xy, d_xy, max_minutes=max_minutes, **params)
+
+        i, j, distance_m, minutes = cached_arrays(
+            "pairs", road, (o_xy, d_xy), (*params.values(), max_minutes), pairs)
     return pd.DataFrame(
         {
             "origin_id": pd.array(o_ids[i], dtype="str"),
@@ -575,14 +619,14 @@ def nearest_table(
             distance_m = euclid_m * settings.detour_factor
             minutes = distance_m / (speeds * 1000.0 / 60.0)
         else:
-            j, distance_m, minutes = network_nearest(
-                network,
-                o_xy,
-                d_xy,
-                speed_cap_kmh=settings.max_speed_kmh(travel_mode),
-                snap_walk_kmh=settings.snap_walk_kmh,
-                snap_warn_m=settings.snap_warn_m,
-            )
+            params = _road_params(settings, travel_mode)
+            road = network
+
+            def nearest() -> tuple[np.ndarray, ...]:
+                return route_nearest(road, o_xy, d_xy, **params)
+
+            j, distance_m, minutes = cached_arrays(
+                "nearest", road, (o_xy, d_xy), tuple(params.values()), nearest)
     dest = np.full(n, None, dtype=object)
     found = j >= 0
     dest[found] = d_ids[j[found]]

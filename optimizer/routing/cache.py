@@ -1,0 +1,91 @@
+"""Travel tables kept on disk by a hash of the road network, the points and the settings.
+
+A road table costs seconds to minutes; the same one is asked for by every stage of a run, by
+``justify``'s hundreds of evaluations and by every run of a sweep. Each result is stored as one
+``.npz`` file (plain arrays, never pickles) named by the SHA-256 of everything it depends on:
+the network's nodes, edges, speeds and directions, the points' projected coordinates, the speeds
+and the cap. A change to any of them is a new name, so a stale table is never read.
+
+The folder is ``MEDALLOC_CACHE_DIR`` when set (``off`` turns the cache off), else
+``$XDG_CACHE_HOME/medalloc/travel`` or ``~/.cache/medalloc/travel``: never the user's data
+folder. Files are written to a temporary name in the same folder and renamed into place, so
+concurrent writers (a sweep's workers) each leave a complete file and a reader never sees half
+of one. A file that cannot be read is recomputed; a folder that cannot be written is skipped
+with no error (the cache only saves time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from optimizer.network import RoadNetwork
+
+__all__ = ["CACHE_ENV", "cache_dir", "cached_arrays", "network_digest"]
+
+CACHE_ENV = "MEDALLOC_CACHE_DIR"
+_VERSION = b"medalloc-routing-1"
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when ``MEDALLOC_CACHE_DIR=off``."""
+    given = os.environ.get(CACHE_ENV)
+    if given is not None:
+        return None if given.strip().lower() in ("off", "0", "") else Path(given)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "medalloc" / "travel"
+
+
+def _feed(digest: hashlib._Hash, array: np.ndarray) -> None:
+    contiguous = np.ascontiguousarray(array)
+    digest.update(f"{contiguous.dtype.str}{contiguous.shape}".encode())
+    digest.update(contiguous.tobytes())
+
+
+def network_digest(network: RoadNetwork) -> str:
+    """SHA-256 of the network's geometry, speeds and directions."""
+    digest = hashlib.sha256(_VERSION)
+    for array in (network.node_xy, network.edge_u, network.edge_v, network.edge_length_m,
+                  network.edge_speed_kmh, network.oneway):
+        _feed(digest, array)
+    digest.update(network.crs.encode())
+    return digest.hexdigest()
+
+
+def cached_arrays(kind: str, network: RoadNetwork, points: Sequence[np.ndarray],
+                  params: Sequence[float | bool | str],
+                  compute: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """Return ``compute()``'s arrays, from the cache when an identical call stored them."""
+    folder = cache_dir()
+    if folder is None:
+        return compute()
+    digest = hashlib.sha256(_VERSION + kind.encode())
+    digest.update(network_digest(network).encode())
+    for array in points:
+        _feed(digest, np.asarray(array, dtype=np.float64))
+    digest.update(repr(tuple(params)).encode())
+    path = folder / f"{kind}-{digest.hexdigest()}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return tuple(stored[f"arr_{k}"] for k in range(len(stored.files)))
+    except (OSError, ValueError, KeyError):
+        pass
+    result = compute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                np.savez(out, *result)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError:
+        pass  # a read-only or full disk costs time, not results
+    return result

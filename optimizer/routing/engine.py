@@ -1,0 +1,309 @@
+"""Bounded multi-source shortest paths from the facility side, on roads split at the points.
+
+The model (every figure can be checked by hand on a small grid):
+
+* Each point meets the road at the foot of the perpendicular on its nearest edge of the main
+  network (:mod:`optimizer.routing.snap`). The gap is travelled off-road at the travel mode's
+  off-road speed, once at each end of a trip.
+* Edges are split at the feet, so the stretch from a foot to either end node is charged at
+  the edge's speed, and two points on one edge meet along it. A foot within a nanometre of an
+  end node is that node.
+* One-way edges carry motor traffic in their direction only; walking (``one_way=False``) uses
+  both directions.
+* Two points that snap to the same edge may also go straight from one to the other off-road
+  (so a clinic at its own village's point is 0 minutes away); points on different edges may
+  not (a river between two roads stays uncrossed).
+* Searches run on the reversed graph from one virtual node per destination, joined to the
+  destination's foot by its off-road leg: batches of sources with a ``limit`` for the table
+  under a cap, one ``min_only`` run for every origin's nearest destination.
+
+Distances travelled (off-road + road) follow the shortest-time tree by pointer jumping over the
+reached nodes only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from optimizer.errors import ScenarioError
+from optimizer.network import RoadNetwork, sort_pairs
+from optimizer.routing.snap import EdgeSnap, main_edges, snap_points
+
+__all__ = ["route_nearest", "route_pairs"]
+
+_MIN_MINUTES = 1e-9
+_AT_END = 1e-9
+_CELLS_PER_BATCH = 20_000_000
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """The reversed, split graph with one virtual source per destination."""
+
+    graph: csr_matrix
+    key: np.ndarray  # sorted arc keys a * width + b of ``graph``
+    length_m: np.ndarray  # arc lengths, aligned with ``key``
+    width: int
+    origin_node: np.ndarray
+    source: np.ndarray  # virtual node of each destination
+    origin_access: np.ndarray  # minutes
+    origin_gap_m: np.ndarray
+    origin_snap: EdgeSnap
+    destination_snap: EdgeSnap
+
+
+def _split_graph(network: RoadNetwork, origin: EdgeSnap, destination: EdgeSnap,
+                 destination_gap_minutes: np.ndarray, *, speed_cap_kmh: float,
+                 one_way: bool) -> tuple[csr_matrix, np.ndarray, np.ndarray, int, np.ndarray,
+                                         np.ndarray]:
+    n, n_edges = network.n_nodes, len(network.edge_u)
+    edge = np.concatenate([origin.edge, destination.edge])
+    t = np.concatenate([origin.fraction, destination.fraction])
+    at_u, at_v = t <= _AT_END, t >= 1.0 - _AT_END
+    inner = ~(at_u | at_v)
+    # One new node per distinct interior foot (edge, fraction).
+    inner_e, inner_t = edge[inner], t[inner]
+    order = np.lexsort((inner_t, inner_e))
+    se, st = inner_e[order], inner_t[order]
+    new = np.ones(len(se), dtype=bool)
+    new[1:] = (se[1:] != se[:-1]) | (st[1:] != st[:-1])
+    foot_id = np.cumsum(new) - 1
+    n_feet = int(new.sum())
+    node_of_inner = np.empty(len(se), dtype=np.int64)
+    node_of_inner[order] = n + foot_id
+    point_node = np.where(at_u, network.edge_u[edge], network.edge_v[edge]).astype(np.int64)
+    point_node[inner] = node_of_inner
+    # Pieces of each edge between its end nodes and the feet on it, in order along it.
+    feet_e, feet_t = se[new], st[new]
+    ent_e = np.concatenate([np.arange(n_edges), np.arange(n_edges), feet_e])
+    ent_t = np.concatenate([np.zeros(n_edges), np.ones(n_edges), feet_t])
+    ent_node = np.concatenate([network.edge_u, network.edge_v, n + np.arange(n_feet)])
+    seq = np.lexsort((ent_t, ent_e))
+    ent_e, ent_t, ent_node = ent_e[seq], ent_t[seq], ent_node[seq]
+    same = ent_e[1:] == ent_e[:-1]
+    piece_e = ent_e[:-1][same]
+    a, b = ent_node[:-1][same], ent_node[1:][same]
+    length = (ent_t[1:][same] - ent_t[:-1][same]) * network.edge_length_m[piece_e]
+    speed = np.minimum(network.edge_speed_kmh[piece_e], speed_cap_kmh)
+    minutes = np.maximum(length / (speed * 1000.0 / 60.0), _MIN_MINUTES)
+    direction = network.oneway[piece_e] if one_way else np.zeros(len(piece_e), dtype=np.int8)
+    fwd, bwd = direction >= 0, direction <= 0
+    # Forward graph arcs a -> b (where allowed) and b -> a; the search runs on the reverse.
+    src = np.concatenate([a[fwd], b[bwd]])
+    dst = np.concatenate([b[fwd], a[bwd]])
+    arc_min = np.concatenate([minutes[fwd], minutes[bwd]])
+    arc_len = np.concatenate([length[fwd], length[bwd]])
+    width = n + n_feet + len(destination.edge)
+    n_dest = len(destination.edge)
+    virtual = n + n_feet + np.arange(n_dest)
+    dest_node = point_node[len(origin.edge):]
+    # Reversed: dst -> src; virtual destination -> its foot at its off-road minutes.
+    ru = np.concatenate([dst, virtual])
+    rv = np.concatenate([src, dest_node])
+    rmin = np.concatenate([arc_min, np.maximum(destination_gap_minutes, _MIN_MINUTES)])
+    rlen = np.concatenate([arc_len, destination.gap_m])
+    graph, key, rlen = _csr(ru, rv, rmin, rlen, width)
+    return graph, key, rlen, width, point_node[:len(origin.edge)], virtual
+
+
+def _csr(u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length: np.ndarray,
+         width: int) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
+    """The graph of arcs u -> v, parallel arcs reduced to the fastest, and its sorted keys."""
+    keep = u != v
+    u, v, minutes, length = u[keep], v[keep], minutes[keep], length[keep]
+    order = np.lexsort((minutes, v, u))
+    u, v, minutes, length = u[order], v[order], minutes[order], length[order]
+    key = u * width + v
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    graph = csr_matrix((minutes[first], (u[first], v[first])), shape=(width, width))
+    return graph, key[first], length[first]
+
+
+def _prepare(network: RoadNetwork, origin_xy: np.ndarray, destination_xy: np.ndarray, *,
+             speed_cap_kmh: float, offroad_kmh: float, one_way: bool,
+             snap_warn_m: float) -> _Graph:
+    if not speed_cap_kmh > 0 or not offroad_kmh > 0:
+        raise ScenarioError("speeds must be positive")
+    main = main_edges(network)
+    origin = snap_points(network, origin_xy, what="origins", snap_warn_m=snap_warn_m,
+                         main=main)
+    destination = snap_points(network, destination_xy, what="destinations",
+                              snap_warn_m=snap_warn_m, main=main)
+    per_min = offroad_kmh * 1000.0 / 60.0
+    graph, key, length, width, origin_node, source = _split_graph(
+        network, origin, destination, destination.gap_m / per_min,
+        speed_cap_kmh=speed_cap_kmh, one_way=one_way)
+    return _Graph(graph, key, length, width, origin_node, source, origin.gap_m / per_min,
+                  origin.gap_m, origin, destination)
+
+
+def _tree_metres(dist: np.ndarray, pred: np.ndarray, graph: _Graph) -> np.ndarray:
+    """Length in metres of each reached node's shortest-time path (NaN where unreached)."""
+    flat = np.flatnonzero(np.isfinite(dist.ravel()))
+    width = dist.shape[-1]
+    parent_node = pred.ravel()[flat].astype(np.int64)
+    row = flat // width
+    has = parent_node >= 0
+    parent_flat = np.where(has, row * width + parent_node, flat)
+    parent = np.searchsorted(flat, parent_flat)
+    step = np.zeros(len(flat))
+    wanted = parent_node[has] * graph.width + flat[has] % width
+    step[has] = graph.length_m[np.searchsorted(graph.key, wanted)]
+    total = step
+    while True:
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            break
+        total = total + total[parent]
+        parent = grand
+    out = np.full(dist.size, np.nan)
+    out[flat] = total
+    return out.reshape(dist.shape)
+
+
+def _same_edge(origin: EdgeSnap, destination: EdgeSnap) -> tuple[np.ndarray, np.ndarray]:
+    """(origin, destination) positions of every pair snapped onto the same edge."""
+    d_order = np.argsort(destination.edge, kind="stable")
+    d_edges = destination.edge[d_order]
+    lo = np.searchsorted(d_edges, origin.edge, side="left")
+    hi = np.searchsorted(d_edges, origin.edge, side="right")
+    counts = hi - lo
+    i = np.repeat(np.arange(len(origin.edge)), counts)
+    starts = np.repeat(lo, counts)
+    offset = np.arange(len(i)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return i, d_order[starts + offset]
+
+
+def route_pairs(
+    network: RoadNetwork,
+    origin_xy: np.ndarray,
+    destination_xy: np.ndarray,
+    *,
+    speed_cap_kmh: float,
+    offroad_kmh: float,
+    max_minutes: float,
+    one_way: bool = True,
+    snap_warn_m: float = np.inf,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (origin, destination) pair within ``max_minutes`` (see the module docstring).
+
+    Parameters
+    ----------
+    network : RoadNetwork
+        The road graph, in the points' CRS.
+    origin_xy, destination_xy : numpy.ndarray
+        Projected points, shapes (n, 2) and (m, 2).
+    speed_cap_kmh : float
+        Fastest speed of the travel mode; each edge runs at ``min(road speed, cap)``.
+    offroad_kmh : float
+        Speed of the off-road legs.
+    max_minutes : float
+        Largest travel time kept (inclusive).
+    one_way : bool
+        Respect one-way roads (motor traffic); False for walking.
+    snap_warn_m : float
+        Warn about points farther than this from any road.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Origin positions, destination positions, travelled ``distance_m`` and ``minutes``,
+        sorted by origin then destination.
+    """
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0))
+    if len(origin_xy) == 0 or len(destination_xy) == 0:
+        return empty
+    g = _prepare(network, origin_xy, destination_xy, speed_cap_kmh=speed_cap_kmh,
+                 offroad_kmh=offroad_kmh, one_way=one_way, snap_warn_m=snap_warn_m)
+    limit = max_minutes - float(g.origin_access.min())
+    parts_i, parts_j, parts_d, parts_m = [], [], [], []
+    if limit >= 0:
+        batch = max(1, min(256, _CELLS_PER_BATCH // g.width))
+        targets, target_of = np.unique(g.origin_node, return_inverse=True)
+        for start in range(0, len(g.source), batch):
+            sources = g.source[start:start + batch]
+            dist, pred = dijkstra(g.graph, directed=True, indices=sources,
+                                  limit=limit * (1 + 1e-12), return_predecessors=True)
+            dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
+            at = dist[:, targets][:, target_of] + g.origin_access[None, :]
+            dj, oi = np.nonzero(at <= max_minutes)
+            if not len(oi):
+                continue
+            metres = _tree_metres(dist, pred, g)[:, targets][:, target_of]
+            parts_i.append(oi)
+            parts_j.append(dj + start)
+            parts_m.append(at[dj, oi])
+            parts_d.append(metres[dj, oi] + g.origin_gap_m[oi])
+    # Straight across between points on one edge.
+    si, sj = _same_edge(g.origin_snap, g.destination_snap)
+    direct_m = np.hypot(*(origin_xy[si] - destination_xy[sj]).T)
+    direct_min = direct_m / (offroad_kmh * 1000.0 / 60.0)
+    near = direct_min <= max_minutes
+    parts_i.append(si[near])
+    parts_j.append(sj[near])
+    parts_m.append(direct_min[near])
+    parts_d.append(direct_m[near])
+    i = np.concatenate(parts_i).astype(np.int64)
+    j = np.concatenate(parts_j).astype(np.int64)
+    minutes, distance_m = np.concatenate(parts_m), np.concatenate(parts_d)
+    # Keep the faster of the road and the straight-across way for each pair.
+    order = np.lexsort((minutes, j, i))
+    i, j, minutes, distance_m = i[order], j[order], minutes[order], distance_m[order]
+    first = np.ones(len(i), dtype=bool)
+    first[1:] = (i[1:] != i[:-1]) | (j[1:] != j[:-1])
+    i, j, minutes, distance_m = i[first], j[first], minutes[first], distance_m[first]
+    order = sort_pairs(i, j, len(origin_xy), len(destination_xy))
+    return i[order], j[order], distance_m[order], minutes[order]
+
+
+def route_nearest(
+    network: RoadNetwork,
+    origin_xy: np.ndarray,
+    destination_xy: np.ndarray,
+    *,
+    speed_cap_kmh: float,
+    offroad_kmh: float,
+    one_way: bool = True,
+    snap_warn_m: float = np.inf,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every origin's nearest destination by time, with no cap: one ``min_only`` search.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Destination position (-1 when none can be reached, as on the wrong side of one-way
+        roads), ``distance_m`` and ``minutes`` (``inf`` then), per origin.
+    """
+    n = len(origin_xy)
+    j = np.full(n, -1, dtype=np.int64)
+    distance_m, minutes = np.full(n, np.inf), np.full(n, np.inf)
+    if n == 0 or len(destination_xy) == 0:
+        return j, distance_m, minutes
+    g = _prepare(network, origin_xy, destination_xy, speed_cap_kmh=speed_cap_kmh,
+                 offroad_kmh=offroad_kmh, one_way=one_way, snap_warn_m=snap_warn_m)
+    dist, pred, source = dijkstra(g.graph, directed=True, indices=g.source, min_only=True,
+                                  return_predecessors=True)
+    metres = _tree_metres(dist[None, :], pred[None, :], g)[0]
+    reached = np.isfinite(dist[g.origin_node])
+    first_virtual = int(g.source[0])
+    j = np.where(reached, source[g.origin_node] - first_virtual, -1).astype(np.int64)
+    minutes = np.where(reached, dist[g.origin_node] + g.origin_access, np.inf)
+    distance_m = np.where(reached, metres[g.origin_node] + g.origin_gap_m, np.inf)
+    si, sj = _same_edge(g.origin_snap, g.destination_snap)
+    direct_m = np.hypot(*(origin_xy[si] - destination_xy[sj]).T)
+    direct_min = direct_m / (offroad_kmh * 1000.0 / 60.0)
+    order = np.lexsort((sj, direct_min, si))
+    si, sj, direct_m, direct_min = si[order], sj[order], direct_m[order], direct_min[order]
+    first = np.ones(len(si), dtype=bool)
+    first[1:] = si[1:] != si[:-1]
+    si, sj, direct_m, direct_min = si[first], sj[first], direct_m[first], direct_min[first]
+    better = direct_min < minutes[si]
+    j[si[better]] = sj[better]
+    minutes[si[better]] = direct_min[better]
+    distance_m[si[better]] = direct_m[better]
+    return j, distance_m, minutes
