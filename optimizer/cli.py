@@ -353,6 +353,7 @@ def coverage(
     from optimizer.dataset import load_dataset
     from optimizer.model.inputs import existing_sub_centres
     from optimizer.report import write_coverage_report
+    from optimizer.routing.context import road_layer
     from optimizer.scenario import load_scenario
     from optimizer.travel import TravelSettings
 
@@ -367,7 +368,8 @@ def coverage(
         facilities.loc[built, "tier"] = "sub_centre"  # the plan's sub-centres, already built
         return run_coverage(
             data.towns, data.demand, facilities, settings, spec.coverage.groups,
-            spec.coverage.thresholds, target, roads=data.roads, make_map=not no_maps,
+            spec.coverage.thresholds, target, roads=road_layer(settings, data.roads),
+            make_map=not no_maps,
             resources=tuple(r for r in access.resources if r in data.facilities.columns),
             step_weights={float(k): v for k, v in access.step_weights.items()},
             inputs=spec.input_paths,
@@ -398,6 +400,10 @@ def locate(
     speed_kmh: Annotated[float | None, typer.Option(help="Travel speed; costs become minutes.")]
     = None,
     detour: Annotated[float, typer.Option(help="Detour factor on straight lines (>= 1).")] = 1.3,
+    roads: Annotated[Path | None, typer.Option(help="Road lines (GeoPackage/GeoJSON with "
+                                               "speed_kmh, road_class or highway; optional "
+                                               "oneway, maxspeed): costs become minutes on "
+                                               "the roads; needs --speed-kmh.")] = None,
     required: Annotated[list[str] | None, typer.Option(help="Site id that must be open "
                                                        "(repeatable).")] = None,
     forbidden: Annotated[list[str] | None, typer.Option(help="Site id that must not be used "
@@ -439,6 +445,7 @@ def locate(
             forbidden=forbidden or (), crs=crs, speed_kmh=speed_kmh, detour=detour,
             solver=solver, time_limit=time_limit, mip_gap=mip_gap,
             threads=cap_threads(threads, "--threads"), site_tiers=tier or (), finish=finish,
+            roads=roads,
         )
 
     summary = guarded(work, as_json=as_json)

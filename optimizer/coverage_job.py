@@ -44,11 +44,12 @@ from optimizer.coverage import (
     threshold_label,
     town_coverage,
 )
+from optimizer.coverage_models import coverage_travel_model
 from optimizer.csv_out import write_csv
 from optimizer.errors import ScenarioError
-from optimizer.network import build_network
+from optimizer.routing.context import road_network
 from optimizer.service_areas import service_areas, write_layers
-from optimizer.travel import NETWORK, TravelSettings, demand_settings, travel_table
+from optimizer.travel import TravelSettings, demand_settings, travel_table
 
 if TYPE_CHECKING:
     from optimizer.network import RoadNetwork
@@ -91,6 +92,10 @@ class CoverageSummary:
         Gini and decile ratio per resource across towns.
     files : tuple[str, ...]
         Names of the files written.
+    travel_model : dict
+        What the figures rest on: straight lines (detour factor, speeds), or roads with the
+        shares outside each threshold on both models side by side
+        (:mod:`optimizer.coverage_models`).
     """
 
     out_dir: Path
@@ -101,6 +106,7 @@ class CoverageSummary:
     towns: pd.DataFrame
     inequality: pd.DataFrame
     files: tuple[str, ...]
+    travel_model: Mapping[str, Any] | None = None
 
     def outside_of(self, group: str, minutes: float) -> OutsideCount:
         """Return the count outside ``minutes`` of ``group``; ScenarioError if not computed."""
@@ -145,6 +151,10 @@ class CoverageSummary:
                 f"  {row.resource} access across towns: Gini {row.gini:.3f}, "
                 f"best/worst decile {row.decile_ratio:.2f}"
             )
+        if self.travel_model is not None:
+            lines.append(str(self.travel_model["sentence"]["en"]))
+            if "attribution" in self.travel_model:
+                lines.append(f"Roads: {self.travel_model['attribution']}")
         lines.append(f"Files in {self.out_dir}: {', '.join(self.files)}")
         return "\n".join(lines)
 
@@ -228,13 +238,7 @@ def _compute_and_write(
 ) -> CoverageSummary:
     """The job's computation, its files written into ``folder``."""
     limits = normalise_thresholds(tier_groups, thresholds)
-    if settings.mode == NETWORK and roads is None:
-        raise ScenarioError(
-            "travel mode is 'network' but no roads were given; supply a road layer or set "
-            "mode = 'straight_line'"
-        )
-    network = build_network(roads, settings) if settings.mode == NETWORK and roads is not None \
-        else None
+    network = road_network(settings, roads)
     coverage = coverage_table(
         demand, facilities, towns, settings=settings, tier_groups=tier_groups,
         thresholds=limits, network=network,
@@ -248,6 +252,8 @@ def _compute_and_write(
     layers = _gap_layers(coverage, demand, facilities, towns, settings, tier_groups, limits,
                          network)
     counts = outside_counts(coverage, limits)
+    travel_model = coverage_travel_model(coverage, demand, facilities, towns, settings,
+                                         tier_groups, limits, roads)
     outside = tuple(
         OutsideCount(str(r["group"]), float(r["threshold_minutes"]), float(r["residents"]),
                      int(r["villages"]), float(r["share_residents"]))
@@ -266,6 +272,7 @@ def _compute_and_write(
         towns=towns_table,
         inequality=unequal,
         files=tuple(sorted(files)),
+        travel_model=travel_model,
     )
 
     for name, frame in (("coverage.csv", coverage), ("towns_coverage.csv", towns_table),
@@ -359,6 +366,9 @@ def _summary_json(
              "decile_ratio": clean(float(r["decile_ratio"]))}
             for r in summary.inequality.to_dict("records")
         ],
+        "travel_model": summary.travel_model,
+        **({"attribution": summary.travel_model["attribution"]}
+           if summary.travel_model and "attribution" in summary.travel_model else {}),
     }
 
 

@@ -231,8 +231,10 @@ class Scenario(_Strict):
 
     @property
     def input_paths(self) -> list[Path]:
-        """The data folder and the scenario file: an output folder must not hold them."""
-        return [self.data.folder, *([Path(self.source)] if self.source else [])]
+        """The data folder, the scenario file and its road layer: no output folder holds them."""
+        roads = self.travel.get("roads")
+        return [self.data.folder, *([Path(self.source)] if self.source else []),
+                *([Path(roads)] if isinstance(roads, str) else [])]
 
     @model_validator(mode="after")
     def _thresholds_name_groups(self) -> Scenario:
@@ -379,4 +381,9 @@ def scenario_from_dict(raw: dict[str, Any], path: Path | str) -> Scenario:
     folder = scenario.data.folder
     if not folder.is_absolute():
         folder = (path.parent / folder).resolve()
-    return scenario.model_copy(update={"data": DataSection(folder=folder)})
+    update: dict[str, Any] = {"data": DataSection(folder=folder)}
+    roads = scenario.travel.get("roads")
+    if isinstance(roads, str) and not Path(roads).is_absolute():
+        # [travel] roads is relative to the scenario file, like [data] folder.
+        update["travel"] = {**scenario.travel, "roads": str((path.parent / roads).resolve())}
+    return scenario.model_copy(update=update)

@@ -22,6 +22,7 @@ from optimizer.model.need_sections import FacilityDirection
 from optimizer.model.reach import access_coefficients
 from optimizer.model.sections import HEALTH_CENTRE_TIERS, PlanSection
 from optimizer.model.towns import resolve_town, resolve_towns
+from optimizer.routing.context import road_network
 from optimizer.scenario import Scenario
 from optimizer.travel import TravelSettings, demand_settings, travel_table
 
@@ -376,6 +377,7 @@ def _service_pairs(
 ) -> tuple[dict[str, set[str]], dict[str, pd.DataFrame], pd.DataFrame]:
     """Per service: demand points covered by fixed sites, and (point, site, kind) pairs."""
     settings = TravelSettings.from_dict(scenario.travel)
+    network = road_network(settings, dataset.roads)
     origin_setting = demand_settings(dataset.demand, dataset.towns)
     sites = dataset.facilities.assign(facility_id=dataset.facilities["facility_id"].astype(str))
     cover_fixed: dict[str, set[str]] = {}
@@ -384,7 +386,8 @@ def _service_pairs(
     for name, service in sorted(scenario.services.items()):
         mode = service.travel_mode or settings.travel_mode_for(name)
         table = travel_table(dataset.demand, sites, settings=settings, travel_mode=mode,
-                             max_minutes=service.minutes, origin_setting=origin_setting)
+                             max_minutes=service.minutes, origin_setting=origin_setting,
+                             network=network)
         tier = table["destination_id"].map(facilities["tier"])
         role = table["destination_id"].map(facilities["role"])
         fixed = tier.isin(service.tiers)
@@ -406,7 +409,7 @@ def _service_pairs(
         servers = sites[sites["facility_id"].map(facilities["tier"]).isin(cap.tiers)]
         table = travel_table(dataset.demand, servers, settings=settings,
                              travel_mode=cap.travel_mode, max_minutes=cap.minutes,
-                             origin_setting=origin_setting)
+                             origin_setting=origin_setting, network=network)
         flows = pd.DataFrame({"demand_id": table["origin_id"].to_numpy(),
                               "facility_id": table["destination_id"].to_numpy(),
                               "minutes": table["minutes"].round(3).to_numpy()})

@@ -13,6 +13,7 @@ import pandas as pd
 
 from optimizer.access import step_weight
 from optimizer.dataset import Dataset
+from optimizer.routing.context import road_network
 from optimizer.scenario import Scenario
 from optimizer.travel import TravelSettings, demand_settings, travel_table
 
@@ -27,7 +28,8 @@ def access_table(dataset: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, di
     sites = dataset.facilities.assign(facility_id=dataset.facilities["facility_id"].astype(str))
     table = travel_table(demand, sites, settings=settings,
                          travel_mode=settings.travel_mode_for("access"), max_minutes=max(steps),
-                         origin_setting=demand_settings(demand, dataset.towns))
+                         origin_setting=demand_settings(demand, dataset.towns),
+                         network=road_network(settings, dataset.roads))
     return table, steps
 
 
