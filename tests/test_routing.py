@@ -145,9 +145,10 @@ def test_unreachable_by_one_way_is_not_silent() -> None:
                          network=network)
     # 0.4 off-road, 2 500 m east + 3 000 m north + the 1 000 m spur (6.5 min), 0.2 off-road.
     assert near["minutes"].iloc[0] == pytest.approx(0.4 + 6.5 + 0.2, abs=1e-6)
-    reverse = nearest_table(facilities.rename(columns={"facility_id": "demand_id"}),
-                            demand.rename(columns={"demand_id": "facility_id"}),
-                            settings=SETTINGS, travel_mode="motorised", network=network)
+    with pytest.warns(MedallocWarning, match=r"1 origins cannot reach any destination"):
+        reverse = nearest_table(facilities.rename(columns={"facility_id": "demand_id"}),
+                                demand.rename(columns={"demand_id": "facility_id"}),
+                                settings=SETTINGS, travel_mode="motorised", network=network)
     assert np.isinf(reverse["minutes"].iloc[0])
     assert reverse["destination_id"].isna().iloc[0]
 

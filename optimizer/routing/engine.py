@@ -23,13 +23,14 @@ reached nodes only.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from optimizer.errors import ScenarioError
+from optimizer.errors import MedallocWarning, ScenarioError
 from optimizer.network import RoadNetwork, sort_pairs
 from optimizer.routing.snap import EdgeSnap, main_edges, snap_points
 
@@ -306,4 +307,10 @@ def route_nearest(
     j[si[better]] = sj[better]
     minutes[si[better]] = direct_min[better]
     distance_m[si[better]] = direct_m[better]
+    stuck = int((j < 0).sum())
+    if stuck:
+        warnings.warn(
+            f"{stuck} origins cannot reach any destination on the roads (one-way roads lead "
+            "only away from them); they count as unreachable. Check the 'oneway' values of the "
+            "roads around them", MedallocWarning, stacklevel=3)
     return j, distance_m, minutes
