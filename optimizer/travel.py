@@ -271,10 +271,19 @@ class TravelSettings:
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the settings as a plain dict that :meth:`from_dict` accepts."""
+        """Return the settings as a plain dict that :meth:`from_dict` accepts.
+
+        Keys that only network mode reads and that hold their defaults (``roads`` unset, the
+        off-road speeds in straight-line mode) are left out, so a straight-line record reads as
+        it always has.
+        """
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if (f.name == "roads" and value is None) or (
+                    f.name == "offroad_kmh" and self.mode == STRAIGHT_LINE
+                    and dict(value) == _DEFAULT_OFFROAD_KMH):
+                continue
             if f.name == "speeds_kmh":
                 value = {mode: dict(by) for mode, by in value.items()}
             elif isinstance(value, Mapping):

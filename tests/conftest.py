@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +14,13 @@ from typer.testing import CliRunner, Result
 from optimizer.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _travel_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Road tables are cached in a temporary folder, never in the user's cache."""
+    os.environ["MEDALLOC_CACHE_DIR"] = str(tmp_path_factory.mktemp("travel-cache"))
+
 
 def invoke(*args: str | Path) -> Result:
     """Run the CLI in-process with ``args`` (paths as text)."""

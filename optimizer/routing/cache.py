@@ -11,7 +11,8 @@ The folder is ``MEDALLOC_CACHE_DIR`` when set (``off`` turns the cache off), els
 folder. Files are written to a temporary name in the same folder and renamed into place, so
 concurrent writers (a sweep's workers) each leave a complete file and a reader never sees half
 of one. A file that cannot be read is recomputed; a folder that cannot be written is skipped
-with no error (the cache only saves time).
+with no error (the cache only saves time). The warnings a computation gave (points far from
+any road, island points, one-way traps) are stored with it and given again on every read.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from optimizer.errors import MedallocWarning
 from optimizer.network import RoadNetwork
 
 __all__ = ["CACHE_ENV", "cache_dir", "cached_arrays", "network_digest"]
@@ -72,16 +75,27 @@ def cached_arrays(kind: str, network: RoadNetwork, points: Sequence[np.ndarray],
     path = folder / f"{kind}-{digest.hexdigest()}.npz"
     try:
         with np.load(path, allow_pickle=False) as stored:
-            return tuple(stored[f"arr_{k}"] for k in range(len(stored.files)))
+            arrays = tuple(stored[f"arr_{k}"] for k in range(len(stored.files) - 1))
+            messages = [str(m) for m in stored["messages"]]
+        for message in messages:  # the warnings the computation gave, given again
+            warnings.warn(message, MedallocWarning, stacklevel=3)
+        return arrays
     except (OSError, ValueError, KeyError):
         pass
-    result = compute()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = compute()
+    messages = []
+    for found in caught:
+        if issubclass(found.category, MedallocWarning):
+            messages.append(str(found.message))
+        warnings.warn_explicit(found.message, found.category, found.filename, found.lineno)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(handle, "wb") as out:
-                np.savez(out, *result)
+                np.savez(out, *result, messages=np.array(messages, dtype=str))
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):

@@ -75,9 +75,11 @@ def _nearest(network: RoadNetwork, candidates: np.ndarray, xy: np.ndarray) -> np
         np.stack([network.node_xy[network.edge_u[candidates]],
                   network.node_xy[network.edge_v[candidates]]], axis=1))
     tree = shapely.STRtree(np.asarray(lines, dtype=object))
-    found = tree.query_nearest(shapely.points(xy), all_matches=False)
-    out = np.empty(len(xy), dtype=np.int64)
-    out[found[0]] = candidates[found[1]]
+    found = tree.query_nearest(shapely.points(xy), all_matches=True)
+    # Equally near edges (a point midway between two roads): the lowest edge, so the choice
+    # does not depend on the tree's internal order.
+    out = np.full(len(xy), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(out, found[0], candidates[found[1]])
     return out
 
 
