@@ -44,7 +44,7 @@ from scipy.spatial import cKDTree
 
 from optimizer.errors import DataError, Problem, ScenarioError
 from optimizer.network import RoadNetwork, sort_pairs
-from optimizer.routing.cache import cached_arrays
+from optimizer.routing.cache import cached_arrays, cached_pairs
 from optimizer.routing.engine import route_nearest, route_pairs
 
 if TYPE_CHECKING:
@@ -577,11 +577,11 @@ def travel_table(
         params = _road_params(settings, travel_mode)
         road = network
 
-        def pairs() -> tuple[np.ndarray, ...]:
-            return route_pairs(road, o_xy, d_xy, max_minutes=max_minutes, **params)
+        def pairs(cap: float) -> tuple[np.ndarray, ...]:
+            return route_pairs(road, o_xy, d_xy, max_minutes=cap, **params)
 
-        i, j, distance_m, minutes = cached_arrays(
-            "pairs", road, (o_xy, d_xy), (*params.values(), max_minutes), pairs)
+        i, j, distance_m, minutes = cached_pairs(
+            road, (o_xy, d_xy), tuple(params.values()), max_minutes, pairs)
     return pd.DataFrame(
         {
             "origin_id": pd.array(o_ids[i], dtype="str"),

@@ -198,11 +198,17 @@ def test_cache_returns_identical_tables_and_follows_changes(
     def boom(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the cached table should have been read")
 
+    import optimizer.routing.cache as cache_module  # noqa: PLC0415 - patched below
     import optimizer.travel as travel_module  # noqa: PLC0415 - patched below
 
     monkeypatch.setattr(travel_module, "route_pairs", boom)
+    cache_module._RECENT.clear()  # forget this process's tables: read the disk
     again = table(demand, facilities, grid())
     pd.testing.assert_frame_equal(first, again)
+    # A smaller cap is the larger table filtered, in this process, with no search.
+    shorter = table(demand, facilities, grid(), max_minutes=4.5)
+    pd.testing.assert_frame_equal(shorter, first[first["minutes"] <= 4.5])
+    assert len(shorter) < len(first)
     monkeypatch.undo()
     monkeypatch.setenv("MEDALLOC_CACHE_DIR", str(tmp_path / "cache"))
     slower = table(demand, facilities, grid().assign(speed_kmh=30.0))

@@ -21,6 +21,7 @@ import hashlib
 import os
 import tempfile
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -29,10 +30,12 @@ import numpy as np
 from optimizer.errors import MedallocWarning
 from optimizer.network import RoadNetwork
 
-__all__ = ["CACHE_ENV", "cache_dir", "cached_arrays", "network_digest"]
+__all__ = ["CACHE_ENV", "cache_dir", "cached_arrays", "cached_pairs", "network_digest"]
 
 CACHE_ENV = "MEDALLOC_CACHE_DIR"
 _VERSION = b"medalloc-routing-1"
+_RECENT: OrderedDict[str, tuple[float, tuple[np.ndarray, ...], list[str]]] = OrderedDict()
+_RECENT_SIZE = 8
 
 
 def cache_dir() -> Path | None:
@@ -103,3 +106,38 @@ def cached_arrays(kind: str, network: RoadNetwork, points: Sequence[np.ndarray],
     except OSError:
         pass  # a read-only or full disk costs time, not results
     return result
+
+
+def cached_pairs(network: RoadNetwork, points: Sequence[np.ndarray],
+                 params: Sequence[float | bool | str], max_minutes: float,
+                 compute: Callable[[float], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """A pair table (origin, destination, distance_m, minutes) under ``max_minutes``.
+
+    A table computed in this process for the same network, points and settings under a larger
+    cap is filtered instead of recomputed (coverage asks for 30 and 60 minutes by car, the
+    model for each service's threshold); otherwise :func:`cached_arrays` on disk.
+    """
+    digest = hashlib.sha256(_VERSION + b"recent")
+    digest.update(network_digest(network).encode())
+    for array in points:
+        _feed(digest, np.asarray(array, dtype=np.float64))
+    digest.update(repr(tuple(params)).encode())
+    key = digest.hexdigest()
+    found = _RECENT.get(key)
+    if found is not None and found[0] >= max_minutes:
+        _RECENT.move_to_end(key)
+        for message in found[2]:
+            warnings.warn(message, MedallocWarning, stacklevel=3)
+        keep = found[1][3] <= max_minutes
+        return tuple(a[keep] for a in found[1])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        arrays = cached_arrays("pairs", network, points, (*params, max_minutes),
+                               lambda: compute(max_minutes))
+    messages = [str(w.message) for w in caught if issubclass(w.category, MedallocWarning)]
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    _RECENT[key] = (max_minutes, arrays, messages)
+    while len(_RECENT) > _RECENT_SIZE:
+        _RECENT.popitem(last=False)
+    return arrays

@@ -17,8 +17,8 @@ The model (every figure can be checked by hand on a small grid):
   destination's foot by its off-road leg: batches of sources with a ``limit`` for the table
   under a cap, one ``min_only`` run for every origin's nearest destination.
 
-Distances travelled (off-road + road) follow the shortest-time tree by pointer jumping over the
-reached nodes only.
+Distances travelled (off-road + road) follow the shortest-time tree back from each wanted
+(origin, destination) pair, all pairs a step at a time.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from optimizer.errors import MedallocWarning, ScenarioError
 from optimizer.network import RoadNetwork, sort_pairs
-from optimizer.routing.snap import EdgeSnap, main_edges, snap_points
+from optimizer.routing.snap import EdgeSnap, edge_tree, main_edges, snap_points
 
 __all__ = ["route_nearest", "route_pairs"]
 
@@ -131,10 +131,11 @@ def _prepare(network: RoadNetwork, origin_xy: np.ndarray, destination_xy: np.nda
     if not speed_cap_kmh > 0 or not offroad_kmh > 0:
         raise ScenarioError("speeds must be positive")
     main = main_edges(network)
+    tree = edge_tree(network, np.arange(len(network.edge_u)))
     origin = snap_points(network, origin_xy, what="origins", snap_warn_m=snap_warn_m,
-                         main=main)
+                         main=main, tree=tree)
     destination = snap_points(network, destination_xy, what="destinations",
-                              snap_warn_m=snap_warn_m, main=main)
+                              snap_warn_m=snap_warn_m, main=main, tree=tree)
     per_min = offroad_kmh * 1000.0 / 60.0
     graph, key, length, width, origin_node, source = _split_graph(
         network, origin, destination, destination.gap_m / per_min,
@@ -143,28 +144,23 @@ def _prepare(network: RoadNetwork, origin_xy: np.ndarray, destination_xy: np.nda
                   origin.gap_m, origin, destination)
 
 
-def _tree_metres(dist: np.ndarray, pred: np.ndarray, graph: _Graph) -> np.ndarray:
-    """Length in metres of each reached node's shortest-time path (NaN where unreached)."""
-    flat = np.flatnonzero(np.isfinite(dist.ravel()))
-    width = dist.shape[-1]
-    parent_node = pred.ravel()[flat].astype(np.int64)
-    row = flat // width
-    has = parent_node >= 0
-    parent_flat = np.where(has, row * width + parent_node, flat)
-    parent = np.searchsorted(flat, parent_flat)
-    step = np.zeros(len(flat))
-    wanted = parent_node[has] * graph.width + flat[has] % width
-    step[has] = graph.length_m[np.searchsorted(graph.key, wanted)]
-    total = step
-    while True:
-        grand = parent[parent]
-        if np.array_equal(grand, parent):
-            break
-        total = total + total[parent]
-        parent = grand
-    out = np.full(dist.size, np.nan)
-    out[flat] = total
-    return out.reshape(dist.shape)
+def _chain_metres(pred: np.ndarray, rows: np.ndarray, nodes: np.ndarray,
+                  graph: _Graph) -> np.ndarray:
+    """Length in metres of the shortest-time path of each (row, node) back to its source.
+
+    Walks the predecessor chains of the wanted entries only, all at once, one edge per step.
+    """
+    total = np.zeros(len(nodes))
+    current = nodes.astype(np.int64).copy()
+    active = np.arange(len(nodes))
+    while len(active):
+        parent = pred[rows[active], current[active]].astype(np.int64)
+        going = parent >= 0
+        active, parent = active[going], parent[going]
+        wanted = parent * graph.width + current[active]
+        total[active] += graph.length_m[np.searchsorted(graph.key, wanted)]
+        current[active] = parent
+    return total
 
 
 def _same_edge(origin: EdgeSnap, destination: EdgeSnap) -> tuple[np.ndarray, np.ndarray]:
@@ -235,11 +231,11 @@ def route_pairs(
             dj, oi = np.nonzero(at <= max_minutes)
             if not len(oi):
                 continue
-            metres = _tree_metres(dist, pred, g)[:, targets][:, target_of]
+            metres = _chain_metres(pred, dj, g.origin_node[oi], g)
             parts_i.append(oi)
             parts_j.append(dj + start)
             parts_m.append(at[dj, oi])
-            parts_d.append(metres[dj, oi] + g.origin_gap_m[oi])
+            parts_d.append(metres + g.origin_gap_m[oi])
     # Straight across between points on one edge.
     si, sj = _same_edge(g.origin_snap, g.destination_snap)
     direct_m = np.hypot(*(origin_xy[si] - destination_xy[sj]).T)
@@ -289,12 +285,14 @@ def route_nearest(
                  offroad_kmh=offroad_kmh, one_way=one_way, snap_warn_m=snap_warn_m)
     dist, pred, source = dijkstra(g.graph, directed=True, indices=g.source, min_only=True,
                                   return_predecessors=True)
-    metres = _tree_metres(dist[None, :], pred[None, :], g)[0]
     reached = np.isfinite(dist[g.origin_node])
+    metres = np.full(n, np.nan)
+    metres[reached] = _chain_metres(pred[None, :], np.zeros(int(reached.sum()), dtype=np.int64),
+                                    g.origin_node[reached], g)
     first_virtual = int(g.source[0])
     j = np.where(reached, source[g.origin_node] - first_virtual, -1).astype(np.int64)
     minutes = np.where(reached, dist[g.origin_node] + g.origin_access, np.inf)
-    distance_m = np.where(reached, metres[g.origin_node] + g.origin_gap_m, np.inf)
+    distance_m = np.where(reached, metres + g.origin_gap_m, np.inf)
     si, sj = _same_edge(g.origin_snap, g.destination_snap)
     direct_m = np.hypot(*(origin_xy[si] - destination_xy[sj]).T)
     direct_min = direct_m / (offroad_kmh * 1000.0 / 60.0)

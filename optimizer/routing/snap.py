@@ -21,7 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from optimizer.errors import DataError, MedallocWarning
 from optimizer.network import RoadNetwork
 
-__all__ = ["EdgeSnap", "main_edges", "snap_points"]
+__all__ = ["EdgeSnap", "edge_tree", "main_edges", "snap_points"]
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,10 @@ def _foot(network: RoadNetwork, edge: np.ndarray, xy: np.ndarray) -> tuple[np.nd
     return t, gap
 
 
-def _nearest(network: RoadNetwork, candidates: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    lines = shapely.linestrings(
-        np.stack([network.node_xy[network.edge_u[candidates]],
-                  network.node_xy[network.edge_v[candidates]]], axis=1))
-    tree = shapely.STRtree(np.asarray(lines, dtype=object))
+def _nearest(network: RoadNetwork, candidates: np.ndarray, xy: np.ndarray,
+             tree: shapely.STRtree | None = None) -> np.ndarray:
+    if tree is None:
+        tree = edge_tree(network, candidates)
     found = tree.query_nearest(shapely.points(xy), all_matches=True)
     # Equally near edges (a point midway between two roads): the lowest edge, so the choice
     # does not depend on the tree's internal order.
@@ -83,8 +82,17 @@ def _nearest(network: RoadNetwork, candidates: np.ndarray, xy: np.ndarray) -> np
     return out
 
 
+def edge_tree(network: RoadNetwork, candidates: np.ndarray) -> shapely.STRtree:
+    """An STR-tree over the ``candidates`` edges (positions in the tree = candidate order)."""
+    lines = shapely.linestrings(
+        np.stack([network.node_xy[network.edge_u[candidates]],
+                  network.node_xy[network.edge_v[candidates]]], axis=1))
+    return shapely.STRtree(np.asarray(lines, dtype=object))
+
+
 def snap_points(network: RoadNetwork, xy: np.ndarray, *, what: str,
-                snap_warn_m: float = np.inf, main: np.ndarray | None = None) -> EdgeSnap:
+                snap_warn_m: float = np.inf, main: np.ndarray | None = None,
+                tree: shapely.STRtree | None = None) -> EdgeSnap:
     """Snap points onto the nearest edge of the main network (see the module docstring).
 
     Parameters
@@ -99,6 +107,8 @@ def snap_points(network: RoadNetwork, xy: np.ndarray, *, what: str,
         Warn when a point lies farther than this from its road.
     main : numpy.ndarray, optional
         :func:`main_edges`, when already computed.
+    tree : shapely.STRtree, optional
+        :func:`edge_tree` over every edge, when already built (snapping several layers).
 
     Raises
     ------
@@ -113,7 +123,7 @@ def snap_points(network: RoadNetwork, xy: np.ndarray, *, what: str,
         return EdgeSnap(np.empty(0, dtype=np.int64), empty, empty, 0)
     in_main = main_edges(network) if main is None else main
     everywhere = np.arange(len(network.edge_u))
-    edge = _nearest(network, everywhere, xy)
+    edge = _nearest(network, everywhere, xy, tree)
     on_island = ~in_main[edge]
     rejoined = int(on_island.sum())
     if rejoined:
