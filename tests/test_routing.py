@@ -217,3 +217,35 @@ def test_cache_returns_identical_tables_and_follows_changes(
     assert not slower["minutes"].equals(first["minutes"])
     assert moved.loc[("D0", "F0"), "minutes"] == pytest.approx(4.5, abs=1e-6)
     assert not list((tmp_path / "cache").glob("*.tmp"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_contracting_chains_keeps_every_time_between_kept_nodes(seed: int) -> None:
+    from scipy.sparse import csr_matrix  # noqa: PLC0415 - only this oracle needs it
+    from scipy.sparse.csgraph import dijkstra  # noqa: PLC0415 - only this oracle needs it
+
+    from optimizer.routing.contract import contract_chains  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    # A ring of 60 nodes (long chains), a few chords, one-way pieces, 8 kept nodes.
+    n = 60
+    a = np.arange(n)
+    b = (a + 1) % n
+    chords = rng.choice(n, (4, 2), replace=False)
+    u = np.concatenate([a, chords[:, 0]])
+    v = np.concatenate([b, chords[:, 1]])
+    minutes = rng.uniform(0.1, 2.0, len(u))
+    length = rng.uniform(50, 500, len(u))
+    oneway = rng.random(len(u)) < 0.2
+    src = np.concatenate([u, v[~oneway]])
+    dst = np.concatenate([v, u[~oneway]])
+    arc_min = np.concatenate([minutes, minutes[~oneway]])
+    arc_len = np.concatenate([length, length[~oneway]])
+    keep = np.zeros(n, dtype=bool)
+    kept = rng.choice(n, 8, replace=False)
+    keep[kept] = True
+    cs, cd, cm, _ = contract_chains(src, dst, arc_min, arc_len, keep)
+    assert len(np.unique(np.concatenate([cs, cd]))) < n  # something was merged away
+    full = dijkstra(csr_matrix((arc_min, (src, dst)), shape=(n, n)), indices=kept)[:, kept]
+    small = dijkstra(csr_matrix((cm, (cs, cd)), shape=(n, n)), indices=kept)[:, kept]
+    np.testing.assert_allclose(small, full, rtol=1e-12)

@@ -13,6 +13,8 @@ The model (every figure can be checked by hand on a small grid):
 * Two points that snap to the same edge may also go straight from one to the other off-road
   (so a clinic at its own village's point is 0 minutes away); points on different edges may
   not (a river between two roads stays uncrossed).
+* Before many searches, nodes no point stands on that only continue a road are merged away
+  (:mod:`optimizer.routing.contract`): the same times, far fewer nodes.
 * Searches run on the reversed graph from one virtual node per destination, joined to the
   destination's foot by its off-road leg: batches of sources with a ``limit`` for the table
   under a cap, one ``min_only`` run for every origin's nearest destination.
@@ -27,11 +29,13 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from optimizer.errors import MedallocWarning, ScenarioError
 from optimizer.network import RoadNetwork, sort_pairs
+from optimizer.routing.contract import contract_chains
 from optimizer.routing.snap import EdgeSnap, edge_tree, main_edges, snap_points
 
 __all__ = ["route_nearest", "route_pairs"]
@@ -39,6 +43,7 @@ __all__ = ["route_nearest", "route_pairs"]
 _MIN_MINUTES = 1e-9
 _AT_END = 1e-9
 _CELLS_PER_BATCH = 20_000_000
+_CONTRACT_FROM = 32  # destinations (searches) from which merging chains pays
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,8 @@ class _Graph:
 
 def _split_graph(network: RoadNetwork, origin: EdgeSnap, destination: EdgeSnap,
                  destination_gap_minutes: np.ndarray, *, speed_cap_kmh: float,
-                 one_way: bool) -> tuple[csr_matrix, np.ndarray, np.ndarray, int, np.ndarray,
-                                         np.ndarray]:
+                 one_way: bool, contract: bool
+                 ) -> tuple[csr_matrix, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
     n, n_edges = network.n_nodes, len(network.edge_u)
     edge = np.concatenate([origin.edge, destination.edge])
     t = np.concatenate([origin.fraction, destination.fraction])
@@ -98,9 +103,11 @@ def _split_graph(network: RoadNetwork, origin: EdgeSnap, destination: EdgeSnap,
     dst = np.concatenate([b[fwd], a[bwd]])
     arc_min = np.concatenate([minutes[fwd], minutes[bwd]])
     arc_len = np.concatenate([length[fwd], length[bwd]])
-    width = n + n_feet + len(destination.edge)
+    (src, dst, arc_min, arc_len), point_node, used = _compact(
+        (src, dst, arc_min, arc_len), point_node, n + n_feet, contract=contract)
     n_dest = len(destination.edge)
-    virtual = n + n_feet + np.arange(n_dest)
+    width = len(used) + n_dest
+    virtual = len(used) + np.arange(n_dest)
     dest_node = point_node[len(origin.edge):]
     # Reversed: dst -> src; virtual destination -> its foot at its off-road minutes.
     ru = np.concatenate([dst, virtual])
@@ -109,6 +116,27 @@ def _split_graph(network: RoadNetwork, origin: EdgeSnap, destination: EdgeSnap,
     rlen = np.concatenate([arc_len, destination.gap_m])
     graph, key, rlen = _csr(ru, rv, rmin, rlen, width)
     return graph, key, rlen, width, point_node[:len(origin.edge)], virtual
+
+
+def _compact(arcs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+             point_node: np.ndarray, width: int, *, contract: bool
+             ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray,
+                        np.ndarray]:
+    """Merge away nodes that only continue a road (when asked); number the rest densely.
+
+    Each search allocates a row per node, so nodes without arcs or points are dropped.
+    """
+    src, dst, arc_min, arc_len = arcs
+    if contract:
+        keep = np.zeros(width, dtype=bool)
+        keep[point_node] = True
+        src, dst, arc_min, arc_len = contract_chains(src, dst, arc_min, arc_len, keep)
+    present = np.zeros(width, dtype=bool)
+    present[src] = present[dst] = present[point_node] = True
+    used = np.flatnonzero(present)
+    new_id = np.full(width, -1, dtype=np.int64)
+    new_id[used] = np.arange(len(used))
+    return (new_id[src], new_id[dst], arc_min, arc_len), new_id[point_node], used
 
 
 def _csr(u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length: np.ndarray,
@@ -125,13 +153,27 @@ def _csr(u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length: np.ndarray,
     return graph, key[first], length[first]
 
 
+_INDEX: dict[int, tuple[RoadNetwork, np.ndarray, shapely.STRtree]] = {}
+
+
+def _snapping_index(network: RoadNetwork) -> tuple[np.ndarray, shapely.STRtree]:
+    """The main-network mask and the edge STR-tree of a network, built once per network."""
+    found = _INDEX.get(id(network))
+    if found is not None and found[0] is network:
+        return found[1], found[2]
+    main, tree = main_edges(network), edge_tree(network, np.arange(len(network.edge_u)))
+    if len(_INDEX) >= 4:
+        _INDEX.pop(next(iter(_INDEX)))
+    _INDEX[id(network)] = (network, main, tree)
+    return main, tree
+
+
 def _prepare(network: RoadNetwork, origin_xy: np.ndarray, destination_xy: np.ndarray, *,
              speed_cap_kmh: float, offroad_kmh: float, one_way: bool,
-             snap_warn_m: float) -> _Graph:
+             snap_warn_m: float, contract: bool) -> _Graph:
     if not speed_cap_kmh > 0 or not offroad_kmh > 0:
         raise ScenarioError("speeds must be positive")
-    main = main_edges(network)
-    tree = edge_tree(network, np.arange(len(network.edge_u)))
+    main, tree = _snapping_index(network)
     origin = snap_points(network, origin_xy, what="origins", snap_warn_m=snap_warn_m,
                          main=main, tree=tree)
     destination = snap_points(network, destination_xy, what="destinations",
@@ -139,7 +181,7 @@ def _prepare(network: RoadNetwork, origin_xy: np.ndarray, destination_xy: np.nda
     per_min = offroad_kmh * 1000.0 / 60.0
     graph, key, length, width, origin_node, source = _split_graph(
         network, origin, destination, destination.gap_m / per_min,
-        speed_cap_kmh=speed_cap_kmh, one_way=one_way)
+        speed_cap_kmh=speed_cap_kmh, one_way=one_way, contract=contract)
     return _Graph(graph, key, length, width, origin_node, source, origin.gap_m / per_min,
                   origin.gap_m, origin, destination)
 
@@ -215,8 +257,10 @@ def route_pairs(
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0))
     if len(origin_xy) == 0 or len(destination_xy) == 0:
         return empty
+    # Merging chains costs about one search; it pays when there are many searches.
     g = _prepare(network, origin_xy, destination_xy, speed_cap_kmh=speed_cap_kmh,
-                 offroad_kmh=offroad_kmh, one_way=one_way, snap_warn_m=snap_warn_m)
+                 offroad_kmh=offroad_kmh, one_way=one_way, snap_warn_m=snap_warn_m,
+                 contract=len(destination_xy) >= _CONTRACT_FROM)
     limit = max_minutes - float(g.origin_access.min())
     parts_i, parts_j, parts_d, parts_m = [], [], [], []
     if limit >= 0:
@@ -282,7 +326,8 @@ def route_nearest(
     if n == 0 or len(destination_xy) == 0:
         return j, distance_m, minutes
     g = _prepare(network, origin_xy, destination_xy, speed_cap_kmh=speed_cap_kmh,
-                 offroad_kmh=offroad_kmh, one_way=one_way, snap_warn_m=snap_warn_m)
+                 offroad_kmh=offroad_kmh, one_way=one_way, snap_warn_m=snap_warn_m,
+                 contract=False)
     dist, pred, source = dijkstra(g.graph, directed=True, indices=g.source, min_only=True,
                                   return_predecessors=True)
     reached = np.isfinite(dist[g.origin_node])
