@@ -54,6 +54,9 @@ def test_coverage_on_roads_sets_both_models_side_by_side(place: Path) -> None:
     out = place / "coverage"
     invoke("coverage", str(network_scenario(place, "yongchuan_2025")), "--out", str(out),
            "--no-maps")
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Road network against straight lines" in report
+    assert OSM_ATTRIBUTION in report
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["mode"] == "network"
     model = summary["travel_model"]

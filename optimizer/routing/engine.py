@@ -60,12 +60,18 @@ class _Graph:
     origin_gap_m: np.ndarray
     origin_snap: EdgeSnap
     destination_snap: EdgeSnap
+    node_xy: np.ndarray  # coordinates of every node, virtual ones at their destination
+    arc_u: np.ndarray  # the arcs of ``graph`` (sorted by key)
+    arc_v: np.ndarray
+    arc_minutes: np.ndarray
+    metres_per_minute: float  # no arc is faster: bounds how far a search can go
 
 
 def _split_graph(network: RoadNetwork, origin: EdgeSnap, destination: EdgeSnap,
                  destination_gap_minutes: np.ndarray, *, speed_cap_kmh: float,
                  one_way: bool, contract: bool
-                 ) -> tuple[csr_matrix, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:
+                 ) -> tuple[csr_matrix, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray,
+                            np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     n, n_edges = network.n_nodes, len(network.edge_u)
     edge = np.concatenate([origin.edge, destination.edge])
     t = np.concatenate([origin.fraction, destination.fraction])
@@ -105,6 +111,9 @@ def _split_graph(network: RoadNetwork, origin: EdgeSnap, destination: EdgeSnap,
     arc_len = np.concatenate([length[fwd], length[bwd]])
     (src, dst, arc_min, arc_len), point_node, used = _compact(
         (src, dst, arc_min, arc_len), point_node, n + n_feet, contract=contract)
+    fa = network.node_xy[network.edge_u[feet_e]]
+    fb = network.node_xy[network.edge_v[feet_e]]
+    node_xy = np.concatenate([network.node_xy, fa + (fb - fa) * feet_t[:, None]])[used]
     n_dest = len(destination.edge)
     width = len(used) + n_dest
     virtual = len(used) + np.arange(n_dest)
@@ -114,8 +123,8 @@ def _split_graph(network: RoadNetwork, origin: EdgeSnap, destination: EdgeSnap,
     rv = np.concatenate([src, dest_node])
     rmin = np.concatenate([arc_min, np.maximum(destination_gap_minutes, _MIN_MINUTES)])
     rlen = np.concatenate([arc_len, destination.gap_m])
-    graph, key, rlen = _csr(ru, rv, rmin, rlen, width)
-    return graph, key, rlen, width, point_node[:len(origin.edge)], virtual
+    graph, key, rlen, arcs = _csr(ru, rv, rmin, rlen, width)
+    return graph, key, rlen, width, point_node[:len(origin.edge)], virtual, node_xy, arcs
 
 
 def _compact(arcs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
@@ -140,7 +149,8 @@ def _compact(arcs: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 
 
 def _csr(u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length: np.ndarray,
-         width: int) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
+         width: int) -> tuple[csr_matrix, np.ndarray, np.ndarray,
+                              tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The graph of arcs u -> v, parallel arcs reduced to the fastest, and its sorted keys."""
     keep = u != v
     u, v, minutes, length = u[keep], v[keep], minutes[keep], length[keep]
@@ -149,8 +159,9 @@ def _csr(u: np.ndarray, v: np.ndarray, minutes: np.ndarray, length: np.ndarray,
     key = u * width + v
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
-    graph = csr_matrix((minutes[first], (u[first], v[first])), shape=(width, width))
-    return graph, key[first], length[first]
+    u, v, minutes = u[first], v[first], minutes[first]
+    graph = csr_matrix((minutes, (u, v)), shape=(width, width))
+    return graph, key[first], length[first], (u, v, minutes)
 
 
 _INDEX: dict[int, tuple[RoadNetwork, np.ndarray, shapely.STRtree]] = {}
@@ -179,18 +190,22 @@ def _prepare(network: RoadNetwork, origin_xy: np.ndarray, destination_xy: np.nda
     destination = snap_points(network, destination_xy, what="destinations",
                               snap_warn_m=snap_warn_m, main=main, tree=tree)
     per_min = offroad_kmh * 1000.0 / 60.0
-    graph, key, length, width, origin_node, source = _split_graph(
+    graph, key, length, width, origin_node, source, node_xy, arcs = _split_graph(
         network, origin, destination, destination.gap_m / per_min,
         speed_cap_kmh=speed_cap_kmh, one_way=one_way, contract=contract)
+    fastest = max(float(np.minimum(network.edge_speed_kmh, speed_cap_kmh).max(initial=0.0)),
+                  offroad_kmh)
     return _Graph(graph, key, length, width, origin_node, source, origin.gap_m / per_min,
-                  origin.gap_m, origin, destination)
+                  origin.gap_m, origin, destination,
+                  np.concatenate([node_xy, destination_xy]), *arcs, fastest * 1000.0 / 60.0)
 
 
 def _chain_metres(pred: np.ndarray, rows: np.ndarray, nodes: np.ndarray,
-                  graph: _Graph) -> np.ndarray:
+                  graph: _Graph, to_global: np.ndarray | None = None) -> np.ndarray:
     """Length in metres of the shortest-time path of each (row, node) back to its source.
 
     Walks the predecessor chains of the wanted entries only, all at once, one edge per step.
+    ``nodes`` and ``pred`` are numbered locally when ``to_global`` maps them to the graph's.
     """
     total = np.zeros(len(nodes))
     current = nodes.astype(np.int64).copy()
@@ -199,10 +214,54 @@ def _chain_metres(pred: np.ndarray, rows: np.ndarray, nodes: np.ndarray,
         parent = pred[rows[active], current[active]].astype(np.int64)
         going = parent >= 0
         active, parent = active[going], parent[going]
-        wanted = parent * graph.width + current[active]
+        if to_global is None:
+            wanted = parent * graph.width + current[active]
+        else:
+            wanted = to_global[parent] * graph.width + to_global[current[active]]
         total[active] += graph.length_m[np.searchsorted(graph.key, wanted)]
         current[active] = parent
     return total
+
+
+def _searches(g: _Graph, limit: float, max_minutes: float
+              ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Bounded searches from every destination, in batches of nearby destinations.
+
+    A path of at most ``limit`` minutes stays within ``limit x fastest speed`` of its start, so
+    each batch searches only the part of the graph inside its sources' box widened by that
+    reach: the same answers, and each search allocates rows for that part only.
+    """
+    reach_m = limit * g.metres_per_minute * (1 + 1e-9) + 1.0
+    source_xy = g.node_xy[g.source]
+    tile = np.floor((source_xy - source_xy.min(axis=0)) / max(reach_m, 1.0)).astype(np.int64)
+    order = np.lexsort((source_xy[:, 0], tile[:, 0], tile[:, 1]))
+    batch = max(1, min(256, _CELLS_PER_BATCH // g.width))
+    out = []
+    for start in range(0, len(order), batch):
+        dest = order[start:start + batch]
+        low = source_xy[dest].min(axis=0) - reach_m
+        high = source_xy[dest].max(axis=0) + reach_m
+        inside = np.all((g.node_xy >= low) & (g.node_xy <= high), axis=1)
+        nodes = np.flatnonzero(inside)
+        local = np.full(g.width, -1, dtype=np.int64)
+        local[nodes] = np.arange(len(nodes))
+        arcs = inside[g.arc_u] & inside[g.arc_v]
+        sub = csr_matrix((g.arc_minutes[arcs], (local[g.arc_u[arcs]], local[g.arc_v[arcs]])),
+                         shape=(len(nodes), len(nodes)))
+        origins = np.flatnonzero(inside[g.origin_node])
+        if not len(origins):
+            continue
+        dist, pred = dijkstra(sub, directed=True, indices=local[g.source[dest]],
+                              limit=limit * (1 + 1e-12), return_predecessors=True)
+        dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
+        at = dist[:, local[g.origin_node[origins]]] + g.origin_access[origins][None, :]
+        dj, ok = np.nonzero(at <= max_minutes)
+        if not len(ok):
+            continue
+        oi = origins[ok]
+        metres = _chain_metres(pred, dj, local[g.origin_node[oi]], g, to_global=nodes)
+        out.append((oi, dest[dj], at[dj, ok], metres + g.origin_gap_m[oi]))
+    return out
 
 
 def _same_edge(origin: EdgeSnap, destination: EdgeSnap) -> tuple[np.ndarray, np.ndarray]:
@@ -264,22 +323,11 @@ def route_pairs(
     limit = max_minutes - float(g.origin_access.min())
     parts_i, parts_j, parts_d, parts_m = [], [], [], []
     if limit >= 0:
-        batch = max(1, min(256, _CELLS_PER_BATCH // g.width))
-        targets, target_of = np.unique(g.origin_node, return_inverse=True)
-        for start in range(0, len(g.source), batch):
-            sources = g.source[start:start + batch]
-            dist, pred = dijkstra(g.graph, directed=True, indices=sources,
-                                  limit=limit * (1 + 1e-12), return_predecessors=True)
-            dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
-            at = dist[:, targets][:, target_of] + g.origin_access[None, :]
-            dj, oi = np.nonzero(at <= max_minutes)
-            if not len(oi):
-                continue
-            metres = _chain_metres(pred, dj, g.origin_node[oi], g)
-            parts_i.append(oi)
-            parts_j.append(dj + start)
-            parts_m.append(at[dj, oi])
-            parts_d.append(metres + g.origin_gap_m[oi])
+        for found in _searches(g, limit, max_minutes):
+            parts_i.append(found[0])
+            parts_j.append(found[1])
+            parts_m.append(found[2])
+            parts_d.append(found[3])
     # Straight across between points on one edge.
     si, sj = _same_edge(g.origin_snap, g.destination_snap)
     direct_m = np.hypot(*(origin_xy[si] - destination_xy[sj]).T)
