@@ -5,9 +5,9 @@
   town's kind). A demand point in the circle with the same setting is exactly the point the
   travel table counts as covered.
 * Network mode: :func:`optimizer.routing.isochrones.road_isochrones`, drawn to match the
-  travel table's edge snapping (within half a 20 m step); a disc never jumps a river to ground
-  whose nearest road is on the other bank. :func:`isochrones` is the older node-snapped drawing,
-  kept for callers of that API.
+  travel table's edge snapping (within half a step of 20 to 400 m); a disc never jumps a
+  river to ground whose nearest road is on the other bank. :func:`isochrones` is the older
+  node-snapped drawing, kept for callers of that API.
 """
 
 from __future__ import annotations

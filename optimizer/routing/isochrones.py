@@ -1,12 +1,13 @@
 """Road isochrones drawn to match the travel table: the ground from which a facility is in reach.
 
 The travel model (:mod:`optimizer.routing.engine`) snaps a point to the foot on its nearest
-edge. The drawing approximates each edge by nodes every ``step_m`` (default 20 m): a point is
+edge. The drawing approximates each edge by nodes every ``step_m`` (1/100 of the reach, 20 to
+400 m): a point is
 taken to reach the road at its nearest such node, so the polygon is the union, over nodes from
 which the facility is reached within ``T``, of discs of radius ``remaining minutes x off-road
 speed`` clipped to the node's Voronoi cell, plus the straight-across disc around the facility
 clipped to the cells of its own edge. The error against the table is at most half a step along
-the road (a fraction of a second at road speeds). Times run *to* the facility, so one-way roads
+the road. Times run *to* the facility, so one-way roads
 shape the polygon as they shape the trips.
 """
 
@@ -24,7 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from optimizer.network import RoadNetwork, directed_edges
 from optimizer.routing.snap import snap_points
 
-__all__ = ["densify", "road_isochrones"]
+__all__ = ["densify", "drawing_step_m", "road_isochrones"]
 
 
 def densify(network: RoadNetwork, step_m: float) -> tuple[RoadNetwork, np.ndarray]:
@@ -73,6 +74,36 @@ def _cells(node_xy: np.ndarray, margin_m: float) -> np.ndarray:
     return np.asarray(shapely.get_parts(cells), dtype=object)
 
 
+def _around(network: RoadNetwork, centre: np.ndarray, radius_m: float
+            ) -> tuple[RoadNetwork, np.ndarray]:
+    """The edges whose box meets the square of ``radius_m`` around ``centre``, renumbered.
+
+    Returns the sub-network and, per sub-edge, its edge in ``network``.
+    """
+    a = network.node_xy[network.edge_u]
+    b = network.node_xy[network.edge_v]
+    low, high = centre - radius_m, centre + radius_m
+    near = np.all((np.maximum(a, b) >= low) & (np.minimum(a, b) <= high), axis=1)
+    edges = np.flatnonzero(near)
+    nodes, inverse = np.unique(np.concatenate([network.edge_u[edges], network.edge_v[edges]]),
+                               return_inverse=True)
+    sub = RoadNetwork(
+        node_xy=network.node_xy[nodes],
+        edge_u=inverse[:len(edges)].astype(np.int64),
+        edge_v=inverse[len(edges):].astype(np.int64),
+        edge_length_m=network.edge_length_m[edges],
+        edge_speed_kmh=network.edge_speed_kmh[edges],
+        crs=network.crs,
+        edge_oneway=network.oneway[edges],
+    )
+    return sub, edges
+
+
+def drawing_step_m(top_minutes: float, fastest_m_per_min: float) -> float:
+    """Node spacing of the drawing: 1/100 of the largest reach, between 20 and 400 m."""
+    return float(np.clip(top_minutes * fastest_m_per_min / 100.0, 20.0, 400.0))
+
+
 def road_isochrones(
     network: RoadNetwork,
     facility_xy: np.ndarray,
@@ -81,19 +112,23 @@ def road_isochrones(
     speed_cap_kmh: float,
     offroad_kmh: float,
     one_way: bool,
-    step_m: float = 20.0,
+    step_m: float | None = None,
     quad_segs: int = 8,
 ) -> list[list[BaseGeometry]]:
     """Return ``result[f][t]``: the isochrone of facility ``f`` at ``thresholds[t]``.
 
-    Geometries are in the network's CRS; an empty polygon when nothing is in reach.
+    Geometries are in the network's CRS; an empty polygon when nothing is in reach. The
+    default ``step_m`` is :func:`drawing_step_m` (25 m for a 5-minute drive at 30 km/h,
+    400 m for an hour at 40 km/h), so the drawing stays within half a step of the table.
     """
-    dense, edge_of_node = densify(network, step_m)
     per_min = offroad_kmh * 1000.0 / 60.0
+    top = max(thresholds)
+    fastest = max(float(np.minimum(network.edge_speed_kmh, speed_cap_kmh).max(initial=0.0)),
+                  offroad_kmh) * 1000.0 / 60.0
+    dense, edge_of_node = densify(network, step_m or drawing_step_m(top, fastest))
     u, v, minutes, _, _ = directed_edges(dense, speed_cap_kmh, one_way=one_way)
     n = dense.n_nodes
     toward = csr_matrix((minutes, (v, u)), shape=(n, n))  # reversed: times *to* the facility
-    top = max(thresholds)
     cells = _cells(dense.node_xy, margin_m=top * per_min) if n >= 2 else None
     gap_m, start = cKDTree(dense.node_xy).query(facility_xy, k=1)
     own_edge = snap_points(network, facility_xy, what="facilities").edge
@@ -103,8 +138,8 @@ def road_isochrones(
         dist = (np.atleast_2d(dijkstra(toward, directed=True, indices=[int(start[f])],
                                        limit=budget))[0]
                 if budget >= 0 else np.full(n, np.inf))
-        mine = np.flatnonzero(edge_of_node == own_edge[f])
-        mine = np.concatenate([mine, [network.edge_u[own_edge[f]], network.edge_v[own_edge[f]]]])
+        mine = np.concatenate([np.flatnonzero(edge_of_node == own_edge[f]),
+                               [network.edge_u[own_edge[f]], network.edge_v[own_edge[f]]]])
         row: list[BaseGeometry] = []
         for limit in thresholds:
             remaining = limit - float(gap_m[f]) / per_min - dist
