@@ -223,6 +223,44 @@ def _chain_metres(pred: np.ndarray, rows: np.ndarray, nodes: np.ndarray,
     return total
 
 
+def _tree_metres(dist: np.ndarray, pred: np.ndarray, graph: csr_matrix,
+                 arc_metres: np.ndarray) -> np.ndarray:
+    """Metres along each search's shortest-time tree to every reached node (NaN elsewhere).
+
+    The arc from a node's predecessor is found by scanning the predecessor's (short) row of
+    ``graph``, whose stored entries have lengths ``arc_metres``; the sums run up the trees by
+    pointer jumping over the reached entries only.
+    """
+    width = dist.shape[1]
+    flat = np.flatnonzero(np.isfinite(dist.ravel()))
+    node = flat % width
+    parent_node = pred.ravel()[flat].astype(np.int64)
+    has = parent_node >= 0
+    step = np.zeros(len(flat))
+    p, x = parent_node[has], node[has]
+    start, degree = graph.indptr[p], np.diff(graph.indptr)[p]
+    found = np.full(len(p), -1, dtype=np.int64)
+    for k in range(int(degree.max(initial=0))):
+        at = np.minimum(start + k, len(graph.indices) - 1)
+        hit = (k < degree) & (graph.indices[at] == x) & (found < 0)
+        found[hit] = at[hit]
+    step[has] = arc_metres[found]
+    position = np.full(dist.size, -1, dtype=np.int64)
+    position[flat] = np.arange(len(flat))
+    parent = np.arange(len(flat))
+    parent[has] = position[(flat[has] // width) * width + p]
+    total = step
+    while True:
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            break
+        total = total + total[parent]
+        parent = grand
+    out = np.full(dist.size, np.nan)
+    out[flat] = total
+    return out.reshape(dist.shape)
+
+
 def _searches(g: _Graph, limit: float, max_minutes: float
               ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Bounded searches from every destination, in batches of nearby destinations.
@@ -245,8 +283,12 @@ def _searches(g: _Graph, limit: float, max_minutes: float
         nodes = np.flatnonzero(inside)
         local = np.full(g.width, -1, dtype=np.int64)
         local[nodes] = np.arange(len(nodes))
-        arcs = inside[g.arc_u] & inside[g.arc_v]
-        sub = csr_matrix((g.arc_minutes[arcs], (local[g.arc_u[arcs]], local[g.arc_v[arcs]])),
+        arcs = np.flatnonzero(inside[g.arc_u] & inside[g.arc_v])
+        ids = csr_matrix((np.arange(1, len(arcs) + 1), (local[g.arc_u[arcs]],
+                                                         local[g.arc_v[arcs]])),
+                         shape=(len(nodes), len(nodes)))
+        arc_of = arcs[ids.data - 1]  # arc (position in g's arrays) of each stored entry
+        sub = csr_matrix((g.arc_minutes[arc_of], ids.indices, ids.indptr),
                          shape=(len(nodes), len(nodes)))
         origins = np.flatnonzero(inside[g.origin_node])
         if not len(origins):
@@ -259,7 +301,7 @@ def _searches(g: _Graph, limit: float, max_minutes: float
         if not len(ok):
             continue
         oi = origins[ok]
-        metres = _chain_metres(pred, dj, local[g.origin_node[oi]], g, to_global=nodes)
+        metres = _tree_metres(dist, pred, sub, g.length_m[arc_of])[dj, local[g.origin_node[oi]]]
         out.append((oi, dest[dj], at[dj, ok], metres + g.origin_gap_m[oi]))
     return out
 
