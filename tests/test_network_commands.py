@@ -99,6 +99,12 @@ def test_locate_on_roads(place: Path) -> None:
     assert summary["roads"]["file"] == "roads.gpkg"
     assert summary["attribution"] == OSM_ATTRIBUTION
     assert int(pd.read_csv(out / "sites.csv")["selected"].sum()) == 10
+    median = place / "locate_median"
+    invoke("locate", "pmedian", "--demand", str(ROOT / "data" / "demand.csv"),
+           "--sites", str(ROOT / "data" / "facilities.csv"), "--tier", "township_health_centre",
+           "--p", "5", "--speed-kmh", "40", "--roads", str(place / "roads.gpkg"),
+           "--out", str(median))
+    assert int(pd.read_csv(median / "sites.csv")["selected"].sum()) == 5
 
 
 @pytest.mark.slow
