@@ -35,7 +35,7 @@ __all__ = ["CACHE_ENV", "cache_dir", "cached_arrays", "cached_pairs", "network_d
 CACHE_ENV = "MEDALLOC_CACHE_DIR"
 _VERSION = b"medalloc-routing-1"
 _RECENT: OrderedDict[str, tuple[float, tuple[np.ndarray, ...], list[str]]] = OrderedDict()
-_RECENT_SIZE = 8
+_RECENT_SIZE = 4
 
 
 def cache_dir() -> Path | None:
