@@ -431,6 +431,10 @@ def locate(
     speed_kmh: Annotated[float | None, typer.Option(help="Travel speed; costs become minutes.")]
     = None,
     detour: Annotated[float, typer.Option(help="Detour factor on straight lines (>= 1).")] = 1.3,
+    roads: Annotated[Path | None, typer.Option(help="Road lines (GeoPackage/GeoJSON with "
+                                               "speed_kmh, road_class or highway; optional "
+                                               "oneway, maxspeed): costs become minutes on "
+                                               "the roads; needs --speed-kmh.")] = None,
     required: Annotated[list[str] | None, typer.Option(help="Site id that must be open "
                                                        "(repeatable).")] = None,
     forbidden: Annotated[list[str] | None, typer.Option(help="Site id that must not be used "
@@ -472,6 +476,7 @@ def locate(
             forbidden=forbidden or (), crs=crs, speed_kmh=speed_kmh, detour=detour,
             solver=solver, time_limit=time_limit, mip_gap=mip_gap,
             threads=cap_threads(threads, "--threads"), site_tiers=tier or (), finish=finish,
+            roads=roads,
         )
 
     summary = guarded(work, as_json=as_json)

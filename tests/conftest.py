@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,12 @@ from support.cli import ROOT
 from support.tiny import write_tiny
 
 from optimizer.jobs.run import run_scenario
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _travel_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Road tables are cached in a temporary folder, never in the user's cache."""
+    os.environ["MEDALLOC_CACHE_DIR"] = str(tmp_path_factory.mktemp("travel-cache"))
 
 
 @pytest.fixture

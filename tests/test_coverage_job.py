@@ -13,8 +13,10 @@ from support.points import make_demand, make_facilities, make_towns
 from optimizer.errors import MedallocWarning, ScenarioError
 from optimizer.jobs import coverage as coverage_job
 from optimizer.jobs.coverage import run_coverage
+from optimizer.routing.snap import snap_points
 from optimizer.spatial.coverage import DEFAULT_TIER_GROUPS
-from optimizer.travel.table import TravelSettings
+from optimizer.travel.network import build_network
+from optimizer.travel.table import TravelSettings, point_xy
 
 THRESHOLDS = {"primary": [15, 30], "referral": 30}
 
@@ -130,10 +132,19 @@ def test_network_mode_runs_on_the_river_roads(tmp_path: Path) -> None:
                                make_map=False)
     assert summary.mode == "network"
     coverage = pd.read_csv(tmp_path / "net" / "coverage.csv")
-    # d2 (6 000, 0) and thc2 (6 000, 2 000) both snap to the north-road node (6 000, 100): walks
-    # of 100 m and 1 900 m at 75 m/min = 26.667 min; inside 30 min, outside 15.
-    assert coverage["nearest_primary_minutes"].iloc[1] == pytest.approx(26.6667, abs=1e-3)
-    assert list(coverage["covered_primary_15"])[1:] == [False, False]
-    assert list(coverage["covered_primary_30"])[1:] == [True, False]
-    # d3's walk alone is 10 km at 75 m/min = 133 min.
-    assert coverage["nearest_primary_minutes"].iloc[2] > 130
+    # d2 (6 000, 0) sits midway between the banks (100 m from each); thc2 (6 000, 2 000) snaps
+    # 1 900 m onto the north road. Primary care is by e-bike: 10 km/h off-road (166.67 m/min),
+    # 15 km/h on the road (250 m/min). Snapped north, d2 shares thc2's edge and foot:
+    # (100 + 1 900) / 166.67 = 12 min. Snapped south, it rides 4 km east, the 200 m bridge and
+    # 4 km back: 0.6 + 8 200 / 250 + 11.4 = 44.8 min. Which bank is nearer is float noise of
+    # the WGS84 round trip, so the expectation follows the snap.
+    network = build_network(roads, settings)
+    xy = point_xy(make_demand().iloc[[1]], settings.crs, layer="demand")
+    edge = snap_points(network, xy, what="demand").edge[0]
+    north = bool(network.node_xy[network.edge_u[edge], 1] > xy[0, 1])
+    expected = 12.0 if north else 44.8
+    assert coverage["nearest_primary_minutes"].iloc[1] == pytest.approx(expected, abs=1e-6)
+    assert list(coverage["covered_primary_15"])[1:] == [north, False]
+    assert list(coverage["covered_primary_30"])[1:] == [north, False]
+    # d3's off-road leg alone is 10 km at 166.67 m/min = 60 min.
+    assert coverage["nearest_primary_minutes"].iloc[2] > 60

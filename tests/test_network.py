@@ -11,7 +11,8 @@ import pytest
 import shapely
 
 from optimizer.errors import DataError
-from optimizer.travel.network import build_network, network_nearest, network_pairs
+from optimizer.routing.engine import route_nearest, route_pairs
+from optimizer.travel.network import build_network
 from optimizer.travel.table import TravelSettings, nearest_table, point_xy, travel_table
 
 DATA = Path(__file__).parent / "data"
@@ -58,10 +59,10 @@ def test_river_far_by_road_close_in_straight_line(roads: gpd.GeoDataFrame) -> No
     network = build_network(roads, settings)
     road = travel_table(south, north, settings=settings, travel_mode="motorised",
                         max_minutes=60, network=network)
-    # Walk 50 m to the south road (75 m/min: 0.6667 min), drive 9 000 m east, 200 m over the
-    # bridge, 9 000 m back west = 18 200 m at 30 km/h (500 m/min: 36.4 min), walk 50 m:
-    # 36.4 + 2 * 0.6667 = 37.7333 min over 18 300 m.
-    assert road["minutes"].iloc[0] == pytest.approx(37.7333, abs=1e-3)
+    # 50 m off-road to the south road (motorised off-road 15 km/h, 250 m/min: 0.2 min), drive
+    # 9 000 m east, 200 m over the bridge, 9 000 m back west = 18 200 m at 30 km/h (500 m/min:
+    # 36.4 min), 50 m off-road: 36.4 + 2 * 0.2 = 36.8 min over 18 300 m.
+    assert road["minutes"].iloc[0] == pytest.approx(36.8, abs=1e-6)
     assert road["distance_m"].iloc[0] == pytest.approx(18_300.0, abs=0.1)
 
     capped = travel_table(south, north, settings=settings, travel_mode="motorised",
@@ -88,11 +89,11 @@ def test_nearest_on_network_picks_the_same_bank(roads: gpd.GeoDataFrame) -> None
     facilities = points(["F1", "F2"], [(1000, 150), (5000, -100)], "facility_id")
     near = nearest_table(demand, facilities, settings=settings, travel_mode="motorised",
                          network=network)
-    # A: walk 0.6667 + 4 000 m / 500 = 8 -> 8.6667 min to F2.
-    # C (north, x = 9 000): to F1 by the north road 8 000 m = 16 min + 0.6667 + 0.6667 = 17.333;
-    # to F2 via the bridge 1 000 + 200 + 5 000 = 6 200 m = 12.4 + 0.6667 = 13.0667 min.
+    # Off-road legs of 50 m at 250 m/min are 0.2 min. A: 0.2 + 4 000 m / 500 = 8 -> 8.2 min
+    # to F2. C (north, x = 9 000): to F1 by the north road 8 000 m = 16 + 0.2 + 0.2 = 16.4;
+    # to F2 via the bridge 1 000 + 200 + 5 000 = 6 200 m = 12.4 + 0.2 = 12.6 min.
     assert list(near["destination_id"]) == ["F2", "F2"]
-    assert near["minutes"].to_numpy() == pytest.approx([8.6667, 13.0667], abs=1e-3)
+    assert near["minutes"].to_numpy() == pytest.approx([8.2, 12.6], abs=1e-6)
     assert near["distance_m"].to_numpy() == pytest.approx([4050.0, 6250.0], abs=0.1)
 
 
@@ -103,13 +104,13 @@ def test_nearest_agrees_with_the_full_table(roads: gpd.GeoDataFrame, seed: int) 
     network = build_network(roads, settings)
     origin_xy = rng.uniform([0, -600], [11_000, 600], (25, 2)) + OFFSET
     dest_xy = rng.uniform([0, -600], [11_000, 600], (5, 2)) + OFFSET
-    i, j, distance_m, minutes = network_pairs(
-        network, origin_xy, dest_xy, speed_cap_kmh=40, snap_walk_kmh=4.5, max_minutes=1e6
+    i, j, distance_m, minutes = route_pairs(
+        network, origin_xy, dest_xy, speed_cap_kmh=40, offroad_kmh=4.5, max_minutes=1e6
     )
     full = pd.DataFrame({"i": i, "j": j, "distance_m": distance_m, "minutes": minutes})
     best = full.loc[full.groupby("i")["minutes"].idxmin()].set_index("i")
-    nj, nd, nm = network_nearest(network, origin_xy, dest_xy, speed_cap_kmh=40,
-                                 snap_walk_kmh=4.5)
+    nj, nd, nm = route_nearest(network, origin_xy, dest_xy, speed_cap_kmh=40,
+                               offroad_kmh=4.5)
     np.testing.assert_allclose(nm, best["minutes"].reindex(range(25)).to_numpy(), rtol=1e-9)
     np.testing.assert_allclose(nd, best["distance_m"].reindex(range(25)).to_numpy(), rtol=1e-9)
     np.testing.assert_array_equal(nj, best["j"].reindex(range(25)).to_numpy())

@@ -9,6 +9,7 @@ the keys allowed there, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 import types
 import typing
@@ -237,8 +238,10 @@ class Scenario(_Strict):
 
     @property
     def input_paths(self) -> list[Path]:
-        """The data folder and the scenario file: an output folder must not hold them."""
-        return [self.data.folder, *([Path(self.source)] if self.source else [])]
+        """The data folder, the scenario file and its road layer: no output folder holds them."""
+        roads = self.travel.roads
+        return [self.data.folder, *([Path(self.source)] if self.source else []),
+                *([Path(roads)] if isinstance(roads, str) else [])]
 
     @field_serializer("travel")
     def _travel_table(self, value: TravelSettings) -> dict[str, Any]:
@@ -403,4 +406,10 @@ def scenario_from_dict(raw: dict[str, Any], path: Path | str) -> Scenario:
     folder = scenario.data.folder
     if not folder.is_absolute():
         folder = (path.parent / folder).resolve()
-    return scenario.model_copy(update={"data": DataSection(folder=folder)})
+    update: dict[str, Any] = {"data": DataSection(folder=folder)}
+    roads = scenario.travel.roads
+    if isinstance(roads, str) and not Path(roads).is_absolute():
+        # [travel] roads is relative to the scenario file, like [data] folder.
+        update["travel"] = dataclasses.replace(scenario.travel,
+                                               roads=str((path.parent / roads).resolve()))
+    return scenario.model_copy(update=update)

@@ -30,6 +30,9 @@ _DEFAULT_SPEEDS_KMH: dict[str, dict[str, float]] = {
     "ebike": {"urban": 15.0, "rural": 15.0},
     "motorised": {"urban": 25.0, "rural": 40.0},
 }
+# Off-road legs (from a point to its road): walking pace on foot; village lanes, yards and
+# field tracks for two-wheelers and cars (ASSUMPTION, to replace with local figures).
+_DEFAULT_OFFROAD_KMH = {"walk": 4.5, "ebike": 10.0, "motorised": 15.0}
 _DEFAULT_TRAVEL_MODES = {"primary": "ebike", "referral": "motorised", "access": "motorised"}
 # Motorised speeds per road class: OSM-style names and the Chinese administrative classes
 # (高速 expressway, 国道 national, 省道 provincial, 县道 county, 乡道 township, 村道 village).
@@ -88,7 +91,13 @@ class TravelSettings:
     speed_column, class_column : str
         Road columns read for the speed (preferred) or the class.
     snap_walk_kmh : float
-        Pace of the walk between a point and the road node it snaps to.
+        Walking pace from a facility to the road, for the drawn isochrones.
+    offroad_kmh : Mapping[str, float]
+        Speed of the off-road leg between a point and the foot of its nearest road, per travel
+        mode (network mode): walking pace on foot, a slow speed for e-bikes and cars.
+    roads : str or None
+        Road layer (GeoPackage/GeoJSON) for network mode; a relative path is relative to the
+        scenario file. When None, the dataset's ``roads.*`` layer is used.
     node_tolerance_m : float
         Road vertices closer than this are merged into one graph node.
     segment_max_m : float
@@ -117,12 +126,19 @@ class TravelSettings:
     node_tolerance_m: float = 1.0
     segment_max_m: float = 200.0
     snap_warn_m: float = 2000.0
+    offroad_kmh: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(dict(_DEFAULT_OFFROAD_KMH))
+    )
+    roads: str | None = None
 
     def __post_init__(self) -> None:
         # Freeze the mappings so a shared settings object cannot change under a running job.
         object.__setattr__(self, "speeds_kmh", _frozen_speeds(self.speeds_kmh))
         object.__setattr__(self, "travel_modes", MappingProxyType(dict(self.travel_modes)))
         object.__setattr__(self, "road_speeds_kmh", MappingProxyType(dict(self.road_speeds_kmh)))
+        object.__setattr__(self, "offroad_kmh", MappingProxyType(dict(self.offroad_kmh)))
+        if self.roads is not None:
+            object.__setattr__(self, "roads", str(self.roads))
         self._validate()
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
@@ -132,6 +148,7 @@ class TravelSettings:
         values["speeds_kmh"] = {m: dict(by) for m, by in self.speeds_kmh.items()}
         values["travel_modes"] = dict(self.travel_modes)
         values["road_speeds_kmh"] = dict(self.road_speeds_kmh)
+        values["offroad_kmh"] = dict(self.offroad_kmh)
         return _settings_from, (values,)
 
     def _validate(self) -> None:
@@ -173,6 +190,7 @@ class TravelSettings:
                 )
         for road_class, speed in self.road_speeds_kmh.items():
             _check_speed(f"road_speeds_kmh.{road_class}", speed)
+        _check_offroad(self.offroad_kmh)
         for name in ("snap_walk_kmh", "node_tolerance_m", "segment_max_m", "snap_warn_m"):
             _check_speed(name, getattr(self, name))
 
@@ -216,16 +234,26 @@ class TravelSettings:
         for key, default in (
             ("travel_modes", _DEFAULT_TRAVEL_MODES),
             ("road_speeds_kmh", _DEFAULT_ROAD_SPEEDS_KMH),
+            ("offroad_kmh", _DEFAULT_OFFROAD_KMH),
         ):
             if key in values:
                 values[key] = {**default, **values[key]}
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the settings as a plain dict that :meth:`from_dict` accepts."""
+        """Return the settings as a plain dict that :meth:`from_dict` accepts.
+
+        Keys that only network mode reads and that hold their defaults (``roads`` unset, the
+        off-road speeds in straight-line mode) are left out, so a straight-line record reads as
+        it always has.
+        """
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if (f.name == "roads" and value is None) or (
+                    f.name == "offroad_kmh" and self.mode == STRAIGHT_LINE
+                    and dict(value) == _DEFAULT_OFFROAD_KMH):
+                continue
             if f.name == "speeds_kmh":
                 value = {mode: dict(by) for mode, by in value.items()}
             elif isinstance(value, Mapping):
@@ -237,6 +265,10 @@ class TravelSettings:
         """Return the travel mode (walk/ebike/motorised) used for a tier group or ``access``."""
         return self.travel_modes.get(purpose, self.default_travel_mode)
 
+    def offroad_speed_kmh(self, travel_mode: str) -> float:
+        """Return the speed of the off-road leg to and from the road for a travel mode."""
+        return float(self.offroad_kmh[travel_mode])
+
     def speed_kmh(self, travel_mode: str, setting: str) -> float:
         """Return the straight-line speed of a travel mode in an urban or rural setting."""
         return float(self.speeds_kmh[travel_mode][setting])
@@ -244,6 +276,16 @@ class TravelSettings:
     def max_speed_kmh(self, travel_mode: str) -> float:
         """Return the fastest speed of a travel mode over both settings."""
         return max(float(v) for v in self.speeds_kmh[travel_mode].values())
+
+
+def _check_offroad(offroad_kmh: Mapping[str, float]) -> None:
+    if set(offroad_kmh) != set(TRAVEL_MODES):
+        raise ScenarioError(
+            f"offroad_kmh must give exactly the travel modes {list(TRAVEL_MODES)} "
+            f"(got {sorted(offroad_kmh)})"
+        )
+    for travel_mode, speed in offroad_kmh.items():
+        _check_speed(f"offroad_kmh.{travel_mode}", speed)
 
 
 def _check_speed(name: str, value: object) -> None:

@@ -33,6 +33,7 @@ from optimizer.errors import ScenarioError
 from optimizer.model.inputs import existing_sub_centres
 from optimizer.results.atomic import replace_folder
 from optimizer.results.files import write_csv
+from optimizer.routing.context import road_layer, road_network
 from optimizer.spatial.access import (
     DEFAULT_STEP_WEIGHTS,
     access_indices,
@@ -49,9 +50,9 @@ from optimizer.spatial.coverage import (
     threshold_label,
     town_coverage,
 )
+from optimizer.spatial.coverage_models import coverage_travel_model
 from optimizer.spatial.service_areas import service_areas, write_layers
-from optimizer.travel.network import build_network
-from optimizer.travel.table import NETWORK, TravelSettings, demand_settings, travel_table
+from optimizer.travel.table import TravelSettings, demand_settings, travel_table
 
 if TYPE_CHECKING:
     from optimizer.travel.network import RoadNetwork
@@ -94,6 +95,10 @@ class CoverageSummary:
         Gini and decile ratio per resource across towns.
     files : tuple[str, ...]
         Names of the files written.
+    travel_model : dict
+        What the figures rest on: straight lines (detour factor, speeds), or roads with the
+        shares outside each threshold on both models side by side
+        (:mod:`optimizer.spatial.coverage_models`).
     """
 
     out_dir: Path
@@ -104,6 +109,7 @@ class CoverageSummary:
     towns: pd.DataFrame
     inequality: pd.DataFrame
     files: tuple[str, ...]
+    travel_model: Mapping[str, Any] | None = None
 
     def outside_of(self, group: str, minutes: float) -> OutsideCount:
         """Return the count outside ``minutes`` of ``group``; ScenarioError if not computed."""
@@ -150,6 +156,10 @@ class CoverageSummary:
                 f"best/worst decile {row.decile_ratio:.2f}"
                 + (f" ({skipped} towns without access left out)" if skipped else "")
             )
+        if self.travel_model is not None:
+            lines.append(str(self.travel_model["sentence"]["en"]))
+            if "attribution" in self.travel_model:
+                lines.append(f"Roads: {self.travel_model['attribution']}")
         lines.append(f"Files in {self.out_dir}: {', '.join(self.files)}")
         return "\n".join(lines)
 
@@ -243,7 +253,8 @@ def coverage_scenario(
 
     return run_coverage(
         data.towns, data.demand, facilities, spec.travel, spec.coverage.groups,
-        spec.coverage.thresholds, Path(out_dir), roads=data.roads, make_map=make_map,
+        spec.coverage.thresholds, Path(out_dir), roads=road_layer(spec.travel, data.roads),
+        make_map=make_map,
         resources=tuple(r for r in access.resources if r in data.facilities.columns),
         step_weights={float(k): v for k, v in access.step_weights.items()},
         inputs=spec.input_paths, finish=done,
@@ -266,13 +277,7 @@ def _compute_and_write(
 ) -> CoverageSummary:
     """The job's computation, its files written into ``folder``."""
     limits = normalise_thresholds(tier_groups, thresholds)
-    if settings.mode == NETWORK and roads is None:
-        raise ScenarioError(
-            "travel mode is 'network' but no roads were given; supply a road layer or set "
-            "mode = 'straight_line'"
-        )
-    network = build_network(roads, settings) if settings.mode == NETWORK and roads is not None \
-        else None
+    network = road_network(settings, roads)
     coverage = coverage_table(
         demand, facilities, towns, settings=settings, tier_groups=tier_groups,
         thresholds=limits, network=network,
@@ -286,6 +291,8 @@ def _compute_and_write(
     layers = _gap_layers(coverage, demand, facilities, towns, settings, tier_groups, limits,
                          network)
     counts = outside_counts(coverage, limits)
+    travel_model = coverage_travel_model(coverage, demand, facilities, towns, settings,
+                                         tier_groups, limits, roads)
     outside = tuple(
         OutsideCount(str(r["group"]), float(r["threshold_minutes"]), float(r["residents"]),
                      int(r["villages"]), float(r["share_residents"]))
@@ -304,6 +311,7 @@ def _compute_and_write(
         towns=towns_table,
         inequality=unequal,
         files=tuple(sorted(files)),
+        travel_model=travel_model,
     )
 
     for name, frame in (("coverage.csv", coverage), ("towns_coverage.csv", towns_table),
@@ -398,6 +406,9 @@ def _summary_json(
              "no_access_towns": int(r["no_access_towns"])}
             for r in summary.inequality.to_dict("records")
         ],
+        "travel_model": summary.travel_model,
+        **({"attribution": summary.travel_model["attribution"]}
+           if summary.travel_model and "attribution" in summary.travel_model else {}),
     }
 
 

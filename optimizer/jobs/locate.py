@@ -35,9 +35,11 @@ from optimizer.locate.center import p_center
 from optimizer.locate.covering import lscp, mclp
 from optimizer.locate.median import p_median
 from optimizer.locate.result import LocateResult
+from optimizer.locate.road_costs import road_cost_matrix, road_cost_pairs
 from optimizer.results.atomic import replace_folder
 from optimizer.results.files import write_csv
 from optimizer.results.provenance import sha256_file
+from optimizer.routing.context import OSM_ATTRIBUTION, from_openstreetmap, read_roads
 from optimizer.solvers.status import SolveStatus
 
 __all__ = ["MODELS", "run_locate"]
@@ -65,6 +67,7 @@ def run_locate(
     threads: int | None = None,
     site_tiers: Sequence[str] = (),
     finish: Callable[[Path], None] | None = None,
+    roads: Path | str | None = None,
 ) -> dict[str, Any]:
     """Run one location model from files and write ``sites.csv``, ``sites.geojson``, summary.
 
@@ -86,6 +89,9 @@ def run_locate(
         CRS of ``x``/``y`` CSV columns (e.g. ``"EPSG:4544"``); required for such files.
     speed_kmh : float, optional
         Travel speed: costs become minutes ``= metres / 1000 x detour / speed_kmh x 60``.
+    roads : path, optional
+        Road lines: costs become minutes on the roads at ``speed_kmh`` at most
+        (:mod:`optimizer.locate.road_costs`); needs ``speed_kmh``.
     detour : float
         Detour factor applied to straight-line distances (1 = none).
     solver, time_limit, mip_gap, threads
@@ -129,12 +135,15 @@ def run_locate(
         raise DataError(f"speed_kmh: got {speed_kmh!r}; give a speed > 0")
     if not detour >= 1.0:
         raise DataError(f"detour: got {detour!r}; give a factor >= 1")
-    with replace_folder(Path(out_dir), "locate", inputs=(demand_path, sites_path)) as tmp:
+    if roads is not None and speed_kmh is None:
+        raise DataError("--roads needs --speed-kmh: costs on roads are minutes")
+    inputs = (demand_path, sites_path, *([roads] if roads is not None else []))
+    with replace_folder(Path(out_dir), "locate", inputs=inputs) as tmp:
         summary = _solve_and_write(
             tmp, model, Path(demand_path), Path(sites_path), standard=standard, p=p,
             required=required, forbidden=forbidden, crs=crs, speed_kmh=speed_kmh, detour=detour,
             solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-            site_tiers=site_tiers)
+            site_tiers=site_tiers, roads=None if roads is None else Path(roads))
         if finish is not None:
             finish(tmp)
     return summary
@@ -192,6 +201,7 @@ def _solve_and_write(
     mip_gap: float,
     threads: int | None,
     site_tiers: Sequence[str],
+    roads: Path | None = None,
 ) -> dict[str, Any]:
     """Read, solve and write the three files into ``folder``; return the summary."""
     demand = read_points(demand_path, crs=crs, with_weight=True)
@@ -219,7 +229,10 @@ def _solve_and_write(
     table: pd.DataFrame | None = None
     if model in ("lscp", "mclp"):
         assert standard is not None
-        table = _pairs_within(dxy, sxy, standard / per_m, per_m, demand, sites)
+        table = _pairs_within(dxy, sxy, standard / per_m, per_m, demand, sites) \
+            if roads is None or speed_kmh is None else road_cost_pairs(
+                roads, target, dxy, sxy, speed_kmh, standard, demand["id"].to_numpy(),
+                sites["id"].to_numpy())
         if model == "lscp":
             res = lscp(table, standard=standard, weights=weights, mip_gap=mip_gap, **kw)
         else:
@@ -227,7 +240,8 @@ def _solve_and_write(
             res = mclp(table, weights, standard=standard, p=p, mip_gap=mip_gap, **kw)
     else:
         assert p is not None
-        costs = cdist(dxy, sxy) * per_m
+        costs = cdist(dxy, sxy) * per_m if roads is None or speed_kmh is None \
+            else road_cost_matrix(roads, target, dxy, sxy, speed_kmh)
         if model == "pmedian":
             res = p_median(costs, weights, p=p, mip_gap=mip_gap, **kw)
         else:
@@ -238,6 +252,10 @@ def _solve_and_write(
     summary = _summary(
         model, res, demand_path, sites_path, str(target), standard, p, speed_kmh, detour
     )
+    if roads is not None:
+        summary["roads"] = {"file": roads.name, "sha256": sha256_file(roads)}
+        if from_openstreetmap(read_roads(roads)):
+            summary["attribution"] = OSM_ATTRIBUTION
     _write_outputs(folder, res, sites, summary)
     return summary
 

@@ -49,6 +49,7 @@ from optimizer.justify.sites import (
     resolve_sites,
     site_pool,
 )
+from optimizer.justify.travel_models import travel_model_facts
 from optimizer.travel.table import TravelSettings
 
 __all__ = ["Analysis", "ServiceSpec", "analyse", "service_spec"]
@@ -323,6 +324,10 @@ def analyse(scenario: Scenario, dataset: Dataset, sites: Sequence[str] | str | N
     else:
         optimum = comparisons["covered"].best
     worst = town_means(data, chosen)
+    model_facts = travel_model_facts(
+        dataset, settings, pool, sets, chosen_row, values, travel_mode=spec.travel_mode,
+        fixed_tiers=spec.tiers, rural_only=spec.rural_only, minutes=spec.minutes,
+        exhaustive=exhaustive)
     worst_code = str(worst.idxmax()) if len(worst) else ""
     facts = {
         "scenario": scenario.name,
@@ -348,6 +353,8 @@ def analyse(scenario: Scenario, dataset: Dataset, sites: Sequence[str] | str | N
         "grid": {"speed_factors": speeds, "detour_factors": detours, "thresholds": thresholds,
                  "within_percent": section.within_percent},
         "robustness": _robust_facts(robustness),
+        "travel_model": model_facts,
+        **({"attribution": model_facts["attribution"]} if "attribution" in model_facts else {}),
     }
     return Analysis(facts, ranking, marginal, robustness, pairings, pool, optimum, data)
 

@@ -259,5 +259,9 @@ def conclusion(facts: Mapping[str, Any], marginal: pd.DataFrame,
     sentences += _marginal(facts, marginal)
     sentences += _pairings(pairings)
     sentences += _robustness(facts)
+    if "travel_model" in facts:
+        from optimizer.justify.travel_models import travel_model_sentence  # noqa: PLC0415
+
+        sentences.append(travel_model_sentence(dict(facts)))
     sentences.append(_verdict(facts))
     return sentences

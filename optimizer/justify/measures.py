@@ -28,14 +28,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from optimizer.dataset.load import Dataset
-from optimizer.travel.network import build_network
-from optimizer.travel.table import (
-    NETWORK,
-    TravelSettings,
-    demand_settings,
-    nearest_table,
-    travel_table,
-)
+from optimizer.routing.context import road_network
+from optimizer.travel.table import TravelSettings, demand_settings, nearest_table, travel_table
 
 __all__ = ["MEASURES", "SENSES", "LocationData", "location_data", "measure_values",
            "scaled_settings", "set_minutes"]
@@ -99,9 +93,7 @@ def location_data(dataset: Dataset, settings: TravelSettings, *, travel_mode: st
     """Travel minutes from every demand point to the pool sites and the fixed tiers."""
     demand, facilities, towns = dataset.demand, dataset.facilities, dataset.towns
     setting = demand_settings(demand, towns)
-    network = None
-    if settings.mode == NETWORK and dataset.roads is not None:
-        network = build_network(dataset.roads, settings)
+    network = road_network(settings, dataset.roads)
     sites = facilities.assign(facility_id=facilities["facility_id"].astype(str))
     pool = sites[sites["facility_id"].isin(site_ids)]
     table = travel_table(demand, pool, settings=settings, travel_mode=travel_mode,

@@ -99,6 +99,18 @@ def markdown(analysis: Analysis, sentences: list[Sentence]) -> str:
                                       "points": "grid points",
                                       "worst_regret_pct": "worst regret %"},
                             {"worst_regret_pct": "pct"})]
+    model = facts.get("travel_model") or {}
+    if model.get("basis") == "road_network":
+        parts += ["", "## Travel model: road network against straight lines", "",
+                  _table_md(pd.DataFrame(model["comparison"]),
+                            {"measure": "measure", "chosen_rank_network": "rank on roads",
+                             "chosen_rank_straight_line": "rank on lines",
+                             "best_network": "best on roads",
+                             "best_straight_line": "best on lines",
+                             "rank_correlation": "rank correlation"},
+                            {"rank_correlation": "pct"})]
+    if "attribution" in model:
+        parts += ["", f"Roads: {model['attribution']}"]
     parts += ["", "## Method", "", _method(facts)]
     return "\n".join(parts) + "\n"
 

@@ -22,7 +22,8 @@ from optimizer.config.sections import HEALTH_CENTRE_TIERS, PlanSection
 from optimizer.dataset.load import Dataset
 from optimizer.dataset.towns import resolve_town, resolve_towns
 from optimizer.errors import ScenarioError
-from optimizer.model.reach import access_coefficients, road_network
+from optimizer.model.reach import access_coefficients
+from optimizer.routing.context import road_network
 from optimizer.travel.table import demand_settings, travel_table
 
 __all__ = ["FIXED", "ModelInputs", "existing_sub_centres", "growth_factors", "prepare_inputs",
@@ -376,8 +377,8 @@ def _service_pairs(
 ) -> tuple[dict[str, set[str]], dict[str, pd.DataFrame], pd.DataFrame]:
     """Per service: demand points covered by fixed sites, and (point, site, kind) pairs."""
     settings = scenario.travel
+    network = road_network(settings, dataset.roads)
     origin_setting = demand_settings(dataset.demand, dataset.towns)
-    network = road_network(dataset, settings)
     sites = dataset.facilities.assign(facility_id=dataset.facilities["facility_id"].astype(str))
     cover_fixed: dict[str, set[str]] = {}
     cover_pairs: dict[str, pd.DataFrame] = {}

@@ -19,26 +19,12 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config.scenario import Scenario
-from optimizer.config.travel import NETWORK, TravelSettings
 from optimizer.dataset.load import Dataset
+from optimizer.routing.context import road_network
 from optimizer.spatial.access import step_weight
-from optimizer.travel.network import RoadNetwork, build_network
 from optimizer.travel.table import demand_settings, travel_table
 
-__all__ = ["access_coefficients", "access_table", "road_network"]
-
-
-def road_network(dataset: Dataset, settings: TravelSettings) -> RoadNetwork | None:
-    """The road graph when the scenario travels by network (None on straight lines).
-
-    Raises
-    ------
-    ScenarioError
-        Network travel asked for and the data has no roads layer (from :func:`travel_table`).
-    """
-    if settings.mode != NETWORK or dataset.roads is None:
-        return None  # straight lines; or no roads, which travel_table refuses by name
-    return build_network(dataset.roads, settings)
+__all__ = ["access_coefficients", "access_table"]
 
 
 def access_table(dataset: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, dict[float, float]]:
@@ -50,7 +36,7 @@ def access_table(dataset: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, di
     table = travel_table(demand, sites, settings=settings,
                          travel_mode=settings.travel_mode_for("access"), max_minutes=max(steps),
                          origin_setting=demand_settings(demand, dataset.towns),
-                         network=road_network(dataset, settings))
+                         network=road_network(settings, dataset.roads))
     return table, steps
 
 

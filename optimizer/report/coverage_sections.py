@@ -34,12 +34,40 @@ def outside_section(cov: CoverageOutputs, lang: str = "en") -> str:
         parts.append(table(pd.DataFrame(rows),
                            {threshold: number, residents: whole, share: pct, villages: whole},
                            numeric=(threshold, residents, share, villages)))
+    parts += _travel_model(summary)
     if cov.inequality is not None and not cov.inequality.empty:
         parts.append(f"<h3>{esc(text('out.inequality', lang))}</h3>")
         parts.append(table(cov.inequality, {"gini": number, "decile_ratio": number},
                            numeric=("gini", "decile_ratio")))
         parts.append(paragraph(text("out.gini", lang), "note"))
     return section("outside", text("toc.outside", lang), parts)
+
+
+def _travel_model(summary: dict[str, object]) -> list[str]:
+    """What the figures rest on: both travel models side by side, or straight lines named."""
+    model = summary.get("travel_model")
+    if not isinstance(model, dict):
+        return []
+    parts = []
+    rows = model.get("comparison")
+    if isinstance(rows, list) and rows:
+        frame = pd.DataFrame(rows).rename(columns={
+            "group": "care", "threshold_minutes": "threshold (min)",
+            "share_network": "outside on roads", "share_straight_line": "outside on lines",
+            "change_points": "change (points)",
+            "straight_line_gaps_confirmed": "line gaps also road gaps"})
+        parts.append("<h3>Road network against straight lines</h3>")
+        parts.append(table(frame, {"threshold (min)": number, "outside on roads": pct,
+                                   "outside on lines": pct, "change (points)": number,
+                                   "line gaps also road gaps": pct},
+                           numeric=("threshold (min)", "outside on roads", "outside on lines",
+                                    "change (points)", "line gaps also road gaps")))
+    sentence = model.get("sentence")
+    if isinstance(sentence, dict) and sentence.get("en"):
+        parts.append(paragraph(str(sentence["en"])))
+    if model.get("attribution"):
+        parts.append(paragraph(f"Roads: {model['attribution']}", "note"))
+    return parts
 
 
 def gaps_section(cov: CoverageOutputs, figures: Sequence[Figure],

@@ -1,7 +1,7 @@
 """Fit the straight-line detour factor, by trip length, from shortest paths on a road layer.
 
 Sampled points (demand points, say) are paired; for each pair the road trip from
-:func:`optimizer.travel.network.network_pairs` is compared with the straight line between them:
+:func:`optimizer.routing.engine.route_pairs` is compared with the straight line between them:
 
 * ``by="distance"`` (the default): shortest road distance over straight-line distance, every
   road taken at one speed so the shortest path is the shortest in metres. The walk between a
@@ -19,19 +19,26 @@ median over all pairs.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from optimizer.errors import DataError, ScenarioError
-from optimizer.travel.network import build_network, network_pairs
+from optimizer.routing.engine import route_pairs
+from optimizer.routing.snap import edge_tree
+from optimizer.travel.network import build_network
 from optimizer.travel.table import point_xy
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from optimizer.travel.network import RoadNetwork
     from optimizer.travel.table import TravelSettings
 
 __all__ = ["DEFAULT_BANDS_KM", "Calibration", "calibrate_detour", "fit_bands", "monotone_fit"]
@@ -182,8 +189,8 @@ def calibrate_detour(
     else:
         speed_kmh = settings.max_speed_kmh(travel_mode)
         walk_kmh = settings.snap_walk_kmh
-    i, j, _, minutes = network_pairs(network, xy, xy, speed_cap_kmh=speed_kmh,
-                                     snap_walk_kmh=walk_kmh, max_minutes=np.inf)
+    i, j, minutes = _pairs_by_piece(network, xy, speed_kmh=speed_kmh, offroad_kmh=walk_kmh,
+                                    one_way=by != "distance")
     upper = i < j
     i, j, minutes = i[upper], j[upper], minutes[upper]
     straight_m = np.hypot(*(xy[i] - xy[j]).T)
@@ -203,3 +210,47 @@ def calibrate_detour(
     return Calibration(bands=bands, detour_factor=round(float(np.median(ratio)), 6),
                        pairs=int(keep.sum()), unreachable=n_pairs - int(keep.sum()), by=by,
                        travel_mode=travel_mode)
+
+
+def _pairs_by_piece(network: RoadNetwork, xy: np.ndarray, *, speed_kmh: float,
+                    offroad_kmh: float, one_way: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Road minutes between every pair of points, each point on the piece of road nearest it.
+
+    Unlike a travel table, calibration must not join a point on an island to the main network
+    (that would invent a detour): the road graph is split into its connected pieces, points go to
+    the piece of their nearest road, and pairs on different pieces are unconnected (infinite).
+    """
+    n_nodes = network.n_nodes
+    graph = csr_matrix((np.ones(len(network.edge_u)), (network.edge_u, network.edge_v)),
+                       shape=(n_nodes, n_nodes))
+    _, label = connected_components(graph, directed=False)
+    edge_piece = label[network.edge_u]
+    nearest = edge_tree(network, np.arange(len(network.edge_u))).query_nearest(
+        shapely.points(xy), return_distance=False, all_matches=False)[1]
+    point_piece = edge_piece[nearest]
+    out_i, out_j, out_m = [], [], []
+    for piece in np.unique(point_piece):
+        members = np.flatnonzero(point_piece == piece)
+        keep = edge_piece == piece
+        used = np.unique(np.concatenate([network.edge_u[keep], network.edge_v[keep]]))
+        renumber = np.full(n_nodes, -1, dtype=np.int64)
+        renumber[used] = np.arange(len(used))
+        sub = dataclasses.replace(
+            network, node_xy=network.node_xy[used], edge_u=renumber[network.edge_u[keep]],
+            edge_v=renumber[network.edge_v[keep]], edge_length_m=network.edge_length_m[keep],
+            edge_speed_kmh=network.edge_speed_kmh[keep],
+            edge_oneway=(network.edge_oneway[keep] if len(network.edge_oneway) else
+                         network.edge_oneway))
+        a, b, _, minutes = route_pairs(sub, xy[members], xy[members], speed_cap_kmh=speed_kmh,
+                                       offroad_kmh=offroad_kmh, max_minutes=np.inf,
+                                       one_way=one_way)
+        out_i.append(members[a])
+        out_j.append(members[b])
+        out_m.append(minutes)
+    i = np.concatenate(out_i) if out_i else np.empty(0, np.int64)
+    j = np.concatenate(out_j) if out_j else np.empty(0, np.int64)
+    m = np.concatenate(out_m) if out_m else np.empty(0)
+    full = np.full((len(xy), len(xy)), np.inf)
+    full[i, j] = m
+    ii, jj = np.nonzero(np.ones_like(full, dtype=bool))
+    return ii, jj, full[ii, jj]

@@ -4,13 +4,10 @@
   the speed being the travel mode's speed in the facility's own setting (urban/rural by its
   town's kind). A demand point in the circle with the same setting is exactly the point the
   travel table counts as covered.
-* Network mode: the union, over the road nodes the facility reaches within ``T``, of discs of
-  radius ``remaining minutes * snap_walk_kmh`` clipped to the node's Voronoi cell. A point snaps
-  to its nearest node (:mod:`optimizer.travel.network`), i.e. to the node whose Voronoi cell
-  holds it,
-  and is covered when the walk to that node plus the drive fits in ``T``; so the polygon is
-  exactly the covered ground of the travel model, and a walking disc never jumps a river to
-  ground whose nearest road is on the other bank. No hull heuristics are involved.
+* Network mode: :func:`optimizer.routing.isochrones.road_isochrones`, drawn to match the
+  travel table's edge snapping (within half a step of 20 to 400 m); a disc never jumps a
+  river to ground whose nearest road is on the other bank. :func:`isochrones` is the older
+  node-snapped drawing, kept for callers of that API.
 """
 
 from __future__ import annotations
@@ -28,6 +25,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from optimizer.errors import ScenarioError
+from optimizer.routing.isochrones import road_isochrones
 from optimizer.travel.network import RoadNetwork, directed_edges
 from optimizer.travel.table import NETWORK, TravelSettings, facility_settings, point_xy
 
@@ -145,9 +143,9 @@ def service_areas(
     if settings.mode == NETWORK:
         if network is None:
             raise ScenarioError("network mode needs roads to draw isochrones")
-        geoms = isochrones(
+        geoms = road_isochrones(
             network, xy, limits, speed_cap_kmh=settings.max_speed_kmh(travel_mode),
-            snap_walk_kmh=settings.snap_walk_kmh,
+            offroad_kmh=settings.offroad_speed_kmh(travel_mode), one_way=travel_mode != "walk",
         )
         flat = [g for row in geoms for g in row]
     else:

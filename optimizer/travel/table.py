@@ -7,10 +7,12 @@ Two ways to get from a demand point (or a facility) to a facility:
   when its town's ``kind`` is ``subdistrict``, rural otherwise). Pairs are found with a KD-tree
   radius query (radius = ``max_minutes * fastest speed / detour_factor``) and then filtered with
   each origin's own speed, so no Python loop ever runs over pairs.
-* ``network``: shortest paths on user-supplied road lines (see :mod:`optimizer.travel.network`).
+* ``network``: shortest paths on user-supplied road lines (:mod:`optimizer.travel.network`
+  builds the graph, :mod:`optimizer.routing` snaps points onto edges and searches it,
+  with a disk cache).
 
 ``distance_m`` is always the distance *travelled*: the detoured straight line in straight-line
-mode, walk-to-road plus road length in network mode, so ``minutes`` and ``distance_m`` agree on
+mode, off-road legs plus road length in network mode, so ``minutes`` and ``distance_m`` agree on
 the speeds used. Tables are sorted by (origin_id, destination_id).
 
 Default speeds (km/h) are deliberately plain so a committee can check them:
@@ -31,7 +33,7 @@ accessibility by motorised transport. Groups not named there use ``default_trave
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +49,9 @@ from optimizer.config.travel import (
     TravelSettings,
 )
 from optimizer.errors import DataError, Problem, ScenarioError
-from optimizer.travel.network import RoadNetwork, network_nearest, network_pairs, sort_pairs
+from optimizer.routing.cache import cached_arrays, cached_pairs
+from optimizer.routing.engine import route_nearest, route_pairs
+from optimizer.travel.network import RoadNetwork, sort_pairs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -250,10 +254,20 @@ def _origin_speeds(setting: np.ndarray, settings: TravelSettings, travel_mode: s
 def _check_network(settings: TravelSettings, network: RoadNetwork | None) -> RoadNetwork | None:
     if settings.mode == NETWORK and network is None:
         raise ScenarioError(
-            "travel mode is 'network' but no roads were given; supply a road layer or set "
-            "mode = 'straight_line'"
+            "travel mode is 'network' but no roads were given; set [travel] roads to a road "
+            "layer, put roads.gpkg in the data folder, or set mode = 'straight_line'"
         )
     return network if settings.mode == NETWORK else None
+
+
+def _road_params(settings: TravelSettings, travel_mode: str) -> dict[str, Any]:
+    return {
+        "speed_cap_kmh": settings.max_speed_kmh(travel_mode),
+        "offroad_kmh": settings.offroad_speed_kmh(travel_mode),
+        # One-way roads bind vehicles (cars and e-bikes); pedestrians use both directions.
+        "one_way": travel_mode != "walk",
+        "snap_warn_m": settings.snap_warn_m,
+    }
 
 
 def travel_table(
@@ -306,15 +320,14 @@ def travel_table(
             o_xy, d_xy, speeds, detour_factor=settings.detour_factor, max_minutes=max_minutes
         )
     else:
-        i, j, distance_m, minutes = network_pairs(
-            network,
-            o_xy,
-            d_xy,
-            speed_cap_kmh=settings.max_speed_kmh(travel_mode),
-            snap_walk_kmh=settings.snap_walk_kmh,
-            max_minutes=max_minutes,
-            snap_warn_m=settings.snap_warn_m,
-        )
+        params = _road_params(settings, travel_mode)
+        road = network
+
+        def pairs(cap: float) -> tuple[np.ndarray, ...]:
+            return route_pairs(road, o_xy, d_xy, max_minutes=cap, **params)
+
+        i, j, distance_m, minutes = cached_pairs(
+            road, (o_xy, d_xy), tuple(params.values()), max_minutes, pairs)
     return pd.DataFrame(
         {
             "origin_id": pd.array(o_ids[i], dtype="str"),
@@ -361,14 +374,14 @@ def nearest_table(
             distance_m = euclid_m * settings.detour_factor
             minutes = distance_m / (speeds * 1000.0 / 60.0)
         else:
-            j, distance_m, minutes = network_nearest(
-                network,
-                o_xy,
-                d_xy,
-                speed_cap_kmh=settings.max_speed_kmh(travel_mode),
-                snap_walk_kmh=settings.snap_walk_kmh,
-                snap_warn_m=settings.snap_warn_m,
-            )
+            params = _road_params(settings, travel_mode)
+            road = network
+
+            def nearest() -> tuple[np.ndarray, ...]:
+                return route_nearest(road, o_xy, d_xy, **params)
+
+            j, distance_m, minutes = cached_arrays(
+                "nearest", road, (o_xy, d_xy), tuple(params.values()), nearest)
     dest = np.full(n, None, dtype=object)
     found = j >= 0
     dest[found] = d_ids[j[found]]
