@@ -51,6 +51,7 @@ from optimizer.locate._common import (
     solver_options,
 )
 from optimizer.locate._solve import MipModel, SolverOptions, solve_mip
+from optimizer.locate.benders import AUTO_MIN_NNZ, mclp_benders, set_cover_rows, use_benders
 from optimizer.locate.costs import LONG_COLUMNS, CostInput, prepare_costs
 from optimizer.locate.reduce import dominated_columns, dominated_rows, merge_rows
 from optimizer.locate.result import LocateResult, SolveStatus
@@ -208,6 +209,7 @@ def lscp(
     time_limit: float | None = None,
     mip_gap: float = 0.0,
     threads: int | None = None,
+    method: str = "auto",
 ) -> LocateResult:
     """Fewest sites so that every demand point is within ``standard`` of an open site.
 
@@ -234,6 +236,10 @@ def lscp(
         Relative gap at which the solver may stop (then the status is ``feasible``).
     threads : int, optional
         Solver threads.
+    method : {"auto", "compact", "benders"}
+        ``"compact"`` solves the reduced model in one MIP; ``"benders"`` adds its cover rows
+        lazily (`optimizer.locate.benders`, HiGHS only); ``"auto"`` takes Benders for
+        reduced matrices from `optimizer.locate.benders.AUTO_MIN_NNZ` nonzeros on, with HiGHS.
 
     Returns
     -------
@@ -270,7 +276,11 @@ def lscp(
         )
     a, alive, fixed, stats = reduce_set_cover(cov, req)
     build = time.perf_counter() - t0
-    status, chosen, bound, seconds, _ = solve_set_cover(a, options)
+    if use_benders(method, solver, a.nnz, AUTO_MIN_NNZ):
+        status, chosen, bound, seconds, _ = set_cover_rows(a, options)
+        stats["benders"] = 1
+    else:
+        status, chosen, bound, seconds, _ = solve_set_cover(a, options)
     if status is SolveStatus.ERROR:
         raise SolverError(
             f"LSCP: {solver} stopped without a cover (time limit {time_limit} s?); raise time_limit"
@@ -307,6 +317,7 @@ def mclp(
     time_limit: float | None = None,
     mip_gap: float = 0.0,
     threads: int | None = None,
+    method: str = "auto",
 ) -> LocateResult:
     """Open exactly ``p`` sites covering the most demand weight within ``standard``.
 
@@ -322,6 +333,9 @@ def mclp(
         Number of sites to open, required sites included.
     required, forbidden, demand_ids, site_ids, columns, solver, time_limit, mip_gap, threads
         As in `lscp`.
+    method : {"auto", "compact", "benders"}
+        As in `lscp`: the MIP over the reduced matrix, or its Benders decomposition
+        (`optimizer.locate.benders.mclp_benders`).
 
     Returns
     -------
@@ -371,7 +385,8 @@ def mclp(
     alive = alive[~dom]
     q = p - len(req)
     greedy = greedy_cover(a.tocsc(), wr, q) if q > 0 and a.shape[0] else np.zeros(0, np.int64)
-    status, chosen, bound, seconds = _solve_reduced_mclp(a, wr, q, greedy, options, stats)
+    benders = use_benders(method, solver, a.nnz, AUTO_MIN_NNZ)
+    status, chosen, bound, seconds = _solve_reduced_mclp(a, wr, q, greedy, options, stats, benders)
     build = time.perf_counter() - t0 - seconds  # reductions and tests, not solver time
     bound += constant
     selected = _pad(np.concatenate([req, alive[chosen]]), p, data.m)
@@ -399,6 +414,7 @@ def _solve_reduced_mclp(
     greedy: IntArray,
     options: SolverOptions,
     stats: dict[str, int],
+    benders: bool = False,
 ) -> tuple[SolveStatus, IntArray, float, float]:
     """Best ``q`` columns of the reduced MCLP: status, columns, bound and solver seconds."""
     total_left = float(wr.sum())
@@ -415,6 +431,10 @@ def _solve_reduced_mclp(
         # Everything coverable is covered: the trivial bound is met.
         stats.update(model_rows=0, model_cols=0, model_nnz=0)
         return SolveStatus.OPTIMAL, greedy, total_left, seconds
+    if benders:
+        bo = mclp_benders(a, wr, q, greedy, remaining_time(options, seconds))
+        stats.update(bo.stats, benders=1)
+        return bo.status, bo.selected, bo.bound, seconds + bo.seconds
     model = _mclp_model(a, wr, q, greedy)
     stats.update(
         model_rows=model.a_matrix.shape[0],

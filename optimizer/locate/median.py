@@ -62,6 +62,7 @@ import scipy.sparse as sp
 from optimizer.errors import SolverError
 from optimizer.locate._common import check_count, remaining_time, result, solver_options
 from optimizer.locate._solve import LpSession, MipModel, SolverOptions, solve_mip
+from optimizer.locate.benders import AUTO_MIN_PAIRS, p_median_benders, use_benders
 from optimizer.locate.costs import LONG_COLUMNS, CostData, CostInput, prepare_costs
 from optimizer.locate.heuristic import finite_costs, greedy_add, substitute
 from optimizer.locate.result import LocateResult, SolveStatus
@@ -97,6 +98,7 @@ def p_median(
     threads: int | None = None,
     initial_k: int | None = None,
     fit_lp: bool = True,
+    method: str = "auto",
 ) -> LocateResult:
     """Open exactly ``p`` sites minimising the weighted cost to each point's nearest open site.
 
@@ -122,6 +124,12 @@ def p_median(
         Solver threads.
     initial_k : int, optional
         Nearest sites per point in the first model; default ``ceil(m / p) + 1`` (at least 4).
+    fit_lp : bool
+        Fit the truncation to the LP relaxation first (compact method, HiGHS).
+    method : {"auto", "compact", "benders"}
+        ``"compact"``: the truncated radius formulation above; ``"benders"``: its Benders
+        decomposition (`optimizer.locate.benders.p_median_benders`, HiGHS only); ``"auto"``:
+        Benders from `optimizer.locate.benders.AUTO_MIN_PAIRS` demand-site pairs on, with HiGHS.
 
     Returns
     -------
@@ -172,8 +180,24 @@ def p_median(
             solve_seconds=0.0,
             solver=solver,
         )
+    benders = use_benders(method, solver, float(data.n) * data.m, AUTO_MIN_PAIRS)
     budget = _SEARCH_SHARE * time_limit if time_limit is not None else _SEARCH_SECONDS
     best_sel = _greedy_start(data, req, p, min(budget, _SEARCH_SECONDS))
+    if benders:
+        spent = time.perf_counter() - t0
+        bo = p_median_benders(data, req, p, remaining_time(options, spent), best_sel)
+        return result(
+            model="p_median",
+            data=data,
+            selected=bo.selected,
+            objective=bo.objective,
+            status=bo.status,
+            bound=bo.bound,
+            build_seconds=spent,
+            solve_seconds=bo.seconds,
+            solver=solver,
+            stats={"rows": data.n, "cols": data.m, "benders": 1, **bo.stats},
+        )
     if initial_k is not None:
         k = np.minimum(reach[rows], max(1, int(initial_k)))
     elif best_sel is not None:
