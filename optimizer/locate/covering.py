@@ -51,7 +51,13 @@ from optimizer.locate._common import (
     solver_options,
 )
 from optimizer.locate._solve import MipModel, SolverOptions, solve_mip
-from optimizer.locate.benders import AUTO_MIN_NNZ, mclp_benders, set_cover_rows, use_benders
+from optimizer.locate.benders import (
+    AUTO_MIN_NNZ,
+    AUTO_MIN_ROWS,
+    mclp_benders,
+    set_cover_rows,
+    use_benders,
+)
 from optimizer.locate.costs import LONG_COLUMNS, CostInput, prepare_costs
 from optimizer.locate.reduce import dominated_columns, dominated_rows, merge_rows
 from optimizer.locate.result import LocateResult, SolveStatus
@@ -239,7 +245,8 @@ def lscp(
     method : {"auto", "compact", "benders"}
         ``"compact"`` solves the reduced model in one MIP; ``"benders"`` adds its cover rows
         lazily (`optimizer.locate.benders`, HiGHS only); ``"auto"`` takes Benders for
-        reduced matrices from `optimizer.locate.benders.AUTO_MIN_NNZ` nonzeros on, with HiGHS.
+        reduced matrices from `optimizer.locate.benders.AUTO_MIN_ROWS` rows on, with HiGHS
+        (`mclp`: from `optimizer.locate.benders.AUTO_MIN_NNZ` nonzeros on).
 
     Returns
     -------
@@ -276,7 +283,7 @@ def lscp(
         )
     a, alive, fixed, stats = reduce_set_cover(cov, req)
     build = time.perf_counter() - t0
-    if use_benders(method, solver, a.nnz, AUTO_MIN_NNZ):
+    if use_benders(method, solver, a.shape[0], AUTO_MIN_ROWS):
         status, chosen, bound, seconds, _ = set_cover_rows(a, options)
         stats["benders"] = 1
     else:
