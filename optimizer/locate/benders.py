@@ -259,14 +259,7 @@ def p_median_benders(
     loop = _MedianLoop(data, clients, wc, req, p, reach)
     lb = loop.lp_phase(start, clock, options)
     stats = loop.stats
-    y_lp = loop.y_lp
-    if y_lp is not None:
-        # the p largest LP values (required sites first): the LP solution itself when it is
-        # integral, else a rounding that is usually close on geographic instances
-        score = y_lp.copy()
-        score[req] = 2.0
-        rounded = np.argsort(-score, kind="stable")[:p].astype(np.int64)
-        best_sel, best_obj = _best(data, rounded, best_sel, best_obj)
+    best_sel, best_obj = _best(data, loop.best_sel, best_sel, best_obj)
     while not _proven(best_obj, lb, False) and not clock.out():
         out, found = loop.mip_round(best_sel, clock, options)
         for sel in found:
@@ -374,6 +367,8 @@ class _MedianLoop:
         self.cut_rhs = np.zeros(0)
         self.stats: dict[str, int] = {"lp_rounds": 0, "cuts": 0, "mip_rounds": 0, "rejected": 0}
         self.y_lp: FloatArray | None = None
+        self.best_sel: IntArray | None = None
+        self.best_obj = math.inf
         self.rejected = False
 
     def add(self, take: IntArray, rhs: FloatArray, coef: sp.csr_matrix) -> None:
@@ -387,6 +382,17 @@ class _MedianLoop:
         self.cuts = sp.vstack([self.cuts, block], format="csr")
         self.cut_rhs = np.concatenate([self.cut_rhs, rhs[take]])
         self.stats["cuts"] += len(take)
+
+    def round(self, y: FloatArray) -> None:
+        """Keep the ``p`` sites of largest LP value (required first) if they beat the best.
+
+        That is the LP solution itself when it is integral, else a rounding that is usually
+        close on geographic instances.
+        """
+        score = y.copy()
+        score[self.req] = 2.0
+        rounded = np.argsort(-score, kind="stable")[: self.p].astype(np.int64)
+        self.best_sel, self.best_obj = _best(self.data, rounded, self.best_sel, self.best_obj)
 
     def purge(self, x: FloatArray) -> None:
         """Drop the cuts slack at ``x`` (an LP optimum): every master stays a relaxation."""
@@ -431,6 +437,7 @@ class _MedianLoop:
                 break
             y, theta = np.clip(out.x[:m], 0.0, 1.0), out.x[m:]
             self.y_lp = y
+            self.round(y)
             lb = max(lb, out.objective)
             phi, _, _ = self.clients.separate(y)
             ub = min(ub, float(self.wc @ phi))  # y is LP-feasible: its value bounds the LP
