@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from optimizer.errors import DataError
+from optimizer.errors import DataError, SolverError
 from optimizer.locate import lscp, mclp, p_median
 from optimizer.locate._common import solver_options
 from optimizer.locate.benders import _Clients, mclp_benders, p_median_benders, set_cover_rows
@@ -163,3 +163,42 @@ def test_method_is_checked() -> None:
         mclp(costs, w, 2.0, 1, solver="cbc", method="benders")
     with pytest.raises(DataError, match="needs solver='highs'"):
         lscp(costs, 20.0, solver="cbc", method="benders")
+
+
+def test_a_search_stopped_by_the_solution_callback_is_not_optimal() -> None:
+    from optimizer.locate._solve import MipModel, solve_mip  # noqa: PLC0415
+
+    rng = np.random.default_rng(3)
+    a = sp.csr_matrix((rng.random((200, 80)) < 0.06).astype(float))
+    a = a[np.diff(a.indptr) > 0]
+    n_row, n_col = a.shape
+    model = MipModel(
+        sense="min",
+        c=np.ones(n_col),
+        a_matrix=a,
+        row_lower=np.ones(n_row),
+        row_upper=np.full(n_row, np.inf),
+        col_lower=np.zeros(n_col),
+        col_upper=np.ones(n_col),
+        integer=np.ones(n_col, dtype=bool),
+        integral_objective=True,
+    )
+    options = solver_options("highs", None, 0.0, None)
+    seen: list[np.ndarray] = []
+
+    def watch(x: np.ndarray) -> bool:
+        seen.append(x)
+        return False
+
+    full = solve_mip(model, options, on_solution=watch)
+    assert full.status is SolveStatus.OPTIMAL  # the callback only watched
+    assert seen
+    assert all(np.all(a @ x >= 1 - 1e-9) for x in seen)  # every solution shown is feasible
+    stopped = solve_mip(model, options, on_solution=lambda x: True)
+    # stopped at the first interrupt check after the first solution: HiGHS says so, and the
+    # status is not optimal (had HiGHS proven optimality before any check, that would stand)
+    assert stopped.status is SolveStatus.FEASIBLE
+    assert "interrupt" in stopped.raw_status.lower()
+    assert stopped.objective >= full.objective
+    with pytest.raises(SolverError, match="needs HiGHS"):
+        solve_mip(model, solver_options("cbc", None, 0.0, None), on_solution=lambda x: False)
