@@ -1,4 +1,4 @@
-r"""Benders decomposition of the p-median and maximal covering problems, with HiGHS as master.
+r"""Benders decomposition of the p-median, maximal covering and set covering, HiGHS as master.
 
 **p-median** (Duran-Mateluna, Alès and Elloumi, EJOR 2023, "An efficient Benders decomposition
 for the p-median problem"). Elloumi's radius formulation (see `optimizer.locate.median`) splits
@@ -20,14 +20,16 @@ sites), so :math:`\sum_i w_i \varphi_i(\bar y)` is an upper bound on the LP and,
 :math:`\bar y`, the true cost of those sites. Only sites cheaper than :math:`D` enter the cut, so
 cuts are short. The LP is solved first by Kelley's cutting planes stabilised in-out (Ben-Ameur
 and Neto 2007: separate at a point between the LP solution and a core point that starts at
-the heuristic solution, moving the core point towards each LP solution); then the MIP.
+``p / m`` everywhere, or half-way to a given solution, and moves towards each LP solution);
+each LP solution's ``p`` largest sites are an incumbent; then the MIP. No reduction of the
+candidate radii is needed: the separation only ever looks at a client's sites up to the radius
+where the point's service reaches 1.
 
 **Maximal covering** (Cordeau, Furini and Ljubić, EJOR 2019, "Benders decomposition for very
 large scale partial set covering and maximal covering location problems"). On the reduced
 coverage matrix :math:`a` (merged rows with weights :math:`w_i`, see
 `optimizer.locate.covering`), the coverage variables :math:`z_i` are projected out and one
-variable :math:`\theta` stands for the covered weight, the single-cut master the paper found
-best::
+variable :math:`\theta` stands for the covered weight (the paper's single cut)::
 
     max  theta                                                            (C1)
     s.t. theta <= sum_{i: a_i ybar >= 1} w_i + sum_j (sum_{i: a_i ybar < 1, a_ij = 1} w_i) y_j
@@ -35,8 +37,10 @@ best::
          sum_j y_j <= q;  y_j in {0, 1}                                   (C3)
 
 Cut (C2) is the subproblem's optimal dual at :math:`\bar y`, tight there: its right-hand side is
-:math:`F(\bar y) = \sum_i w_i \min(1, a_i \bar y)`. The LP phase and MIP phase are as for the
-p-median.
+:math:`F(\bar y) = \sum_i w_i \min(1, a_i \bar y)`. Here the rows are split into groups, each
+with its own :math:`\theta_g` and cuts (C2) over its rows (``groups=1`` is the single cut; the
+default, about the square root of the rows, converged in far fewer LP rounds on the shared
+instances). The LP phase and MIP phase are as for the p-median.
 
 **Set covering** (the same paper's partial set covering with every point to be covered): the
 cover rows are Benders feasibility cuts, added lazily. A set cover of a subset of the rows is a
