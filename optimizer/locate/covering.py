@@ -43,6 +43,13 @@ import scipy.sparse as sp
 from optimizer.errors import SolverError
 from optimizer.locate._common import check_count, check_standard, greedy_cover, remaining_time
 from optimizer.locate._kernel import begin
+from optimizer.locate.benders import (
+    AUTO_MIN_NNZ,
+    AUTO_MIN_ROWS,
+    mclp_benders,
+    set_cover_rows,
+    use_benders,
+)
 from optimizer.locate.costs import LONG_COLUMNS, CostInput
 from optimizer.locate.reduce import dominated_columns, dominated_rows, merge_rows
 from optimizer.locate.result import LocateResult
@@ -202,6 +209,7 @@ def lscp(
     time_limit: float | None = None,
     mip_gap: float = 0.0,
     threads: int | None = None,
+    method: str = "auto",
 ) -> LocateResult:
     """Fewest sites so that every demand point is within ``standard`` of an open site.
 
@@ -229,6 +237,11 @@ def lscp(
         Relative gap at which the solver may stop (then the status is ``feasible``).
     threads : int, optional
         Solver threads.
+    method : {"auto", "compact", "benders"}
+        ``"compact"`` solves the reduced model in one MIP; ``"benders"`` adds its cover rows
+        lazily (`optimizer.locate.benders`, HiGHS only); ``"auto"`` takes Benders for
+        reduced matrices from `optimizer.locate.benders.AUTO_MIN_ROWS` rows on, with HiGHS
+        (`mclp`: from `optimizer.locate.benders.AUTO_MIN_NNZ` nonzeros on).
 
     Returns
     -------
@@ -245,7 +258,11 @@ def lscp(
     if uncoverable:
         return inputs.infeasible("lscp", standard=s, stats={"uncoverable": uncoverable})
     a, alive, fixed, stats = reduce_set_cover(cov, inputs.required)
-    status, chosen, bound, seconds, _ = solve_set_cover(a, inputs.options)
+    if use_benders(method, solver, a.shape[0], AUTO_MIN_ROWS):
+        status, chosen, bound, seconds, _ = set_cover_rows(a, inputs.options)
+        stats["benders"] = 1
+    else:
+        status, chosen, bound, seconds, _ = solve_set_cover(a, inputs.options)
     if status is SolveStatus.ERROR:
         raise SolverError(
             f"LSCP: {solver} stopped without a cover (time limit {time_limit} s?); raise time_limit"
@@ -271,6 +288,7 @@ def mclp(
     time_limit: float | None = None,
     mip_gap: float = 0.0,
     threads: int | None = None,
+    method: str = "auto",
 ) -> LocateResult:
     """Open exactly ``p`` sites covering the most demand weight within ``standard``.
 
@@ -286,6 +304,9 @@ def mclp(
         Number of sites to open, required sites included.
     required, forbidden, demand_ids, site_ids, columns, solver, time_limit, mip_gap, threads
         As in `lscp`.
+    method : {"auto", "compact", "benders"}
+        As in `lscp`: the MIP over the reduced matrix, or its Benders decomposition
+        (`optimizer.locate.benders.mclp_benders`).
 
     Returns
     -------
@@ -317,7 +338,9 @@ def mclp(
     alive = alive[~dom]
     q = p - len(req)
     greedy = greedy_cover(a.tocsc(), wr, q) if q > 0 and a.shape[0] else np.zeros(0, np.int64)
-    status, chosen, bound, seconds = _solve_reduced_mclp(a, wr, q, greedy, inputs.options, stats)
+    benders = use_benders(method, solver, a.nnz, AUTO_MIN_NNZ)
+    status, chosen, bound, seconds = _solve_reduced_mclp(a, wr, q, greedy, inputs.options, stats,
+                                                     benders)
     selected = _pad(np.concatenate([req, alive[chosen]]), p, data.m)
     _, cost = data.nearest_open(selected)
     objective = float(w[cost <= s].sum())
@@ -332,6 +355,7 @@ def _solve_reduced_mclp(
     greedy: IntArray,
     options: SolverOptions,
     stats: dict[str, int],
+    benders: bool = False,
 ) -> tuple[SolveStatus, IntArray, float, float]:
     """Best ``q`` columns of the reduced MCLP: status, columns, bound and solver seconds."""
     total_left = float(wr.sum())
@@ -348,6 +372,10 @@ def _solve_reduced_mclp(
         # Everything coverable is covered: the trivial bound is met.
         stats.update(model_rows=0, model_cols=0, model_nnz=0)
         return SolveStatus.OPTIMAL, greedy, total_left, seconds
+    if benders:
+        bo = mclp_benders(a, wr, q, greedy, remaining_time(options, seconds))
+        stats.update(bo.stats, benders=1)
+        return bo.status, bo.selected, bo.bound, seconds + bo.seconds
     model = _mclp_model(a, wr, q, greedy)
     stats.update(
         model_rows=model.a_matrix.shape[0],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -131,7 +132,11 @@ class MipOutcome:
     raw_status: str
 
 
-def solve_mip(model: MipModel, options: SolverOptions) -> MipOutcome:
+def solve_mip(
+    model: MipModel,
+    options: SolverOptions,
+    on_solution: Callable[[FloatArray], bool] | None = None,
+) -> MipOutcome:
     """Solve ``model`` with the solver named in ``options``.
 
     Parameters
@@ -140,6 +145,11 @@ def solve_mip(model: MipModel, options: SolverOptions) -> MipOutcome:
         The problem in matrix form.
     options : SolverOptions
         Solver name and limits.
+    on_solution : callable, optional
+        HiGHS only: called with every integer-feasible solution the MIP search finds (column
+        values); returning True stops the search as soon as HiGHS allows (a Benders loop uses
+        it to reject an incumbent that a missing cut made look too good). A stopped search is
+        never reported optimal.
 
     Returns
     -------
@@ -152,7 +162,9 @@ def solve_mip(model: MipModel, options: SolverOptions) -> MipOutcome:
         If the solver name is unknown or the solver cannot be run.
     """
     if options.solver == "highs":
-        return _solve_highs(model, options)
+        return _solve_highs(model, options, on_solution)
+    if on_solution is not None:
+        raise SolverError("a solution callback needs HiGHS; use solver='highs'")
     if options.solver == "cbc":
         return _solve_cbc(model, options)
     raise SolverError(f"unknown solver {options.solver!r}; use one of {', '.join(SOLVERS)}")
@@ -163,7 +175,6 @@ def _classify(
 ) -> tuple[SolveStatus, float]:
     """Map an incumbent and a bound to OPTIMAL or FEASIBLE, with the relative gap."""
     return classify(objective, bound, solver_says_optimal, integral=model.integral_objective)
-
 
 def _new_highs(highspy: Any, options: SolverOptions) -> Any:
     """A silent, seeded HiGHS instance with the requested threads."""
@@ -199,10 +210,34 @@ def _pass_model(highspy: Any, h: Any, model: MipModel, integrality: np.ndarray) 
         integrality,
     )
 
-def _solve_highs(model: MipModel, options: SolverOptions) -> MipOutcome:
+
+def _watch_solutions(highspy: Any, h: Any, on_solution: Callable[[FloatArray], bool]) -> None:
+    """Show HiGHS's MIP solutions to ``on_solution``; interrupt once it returns True."""
+    stop = [False]
+    kinds = highspy.cb.HighsCallbackType
+
+    def callback(kind: Any, _msg: str, data_out: Any, data_in: Any, _user: Any) -> None:
+        if int(kind) == int(kinds.kCallbackMipSolution):
+            if not stop[0] and on_solution(np.asarray(data_out.mip_solution, dtype=np.float64)):
+                stop[0] = True
+        elif stop[0]:
+            data_in.user_interrupt = True  # only the interrupt callback may stop the search
+
+    h.setCallback(callback, None)
+    h.startCallback(kinds.kCallbackMipSolution)
+    h.startCallback(kinds.kCallbackMipInterrupt)
+
+
+def _solve_highs(
+    model: MipModel,
+    options: SolverOptions,
+    on_solution: Callable[[FloatArray], bool] | None = None,
+) -> MipOutcome:
     import highspy  # noqa: PLC0415  (heavy import, only when HiGHS is asked for)
 
     h = _new_highs(highspy, options)
+    if on_solution is not None:
+        _watch_solutions(highspy, h, on_solution)
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     if model.integral_objective and options.mip_gap == 0.0:
         # Integral objective: a bound less than one unit away already proves optimality.

@@ -1,0 +1,834 @@
+r"""Benders decomposition of the p-median, maximal covering and set covering, HiGHS as master.
+
+**p-median** (Duran-Mateluna, Alès and Elloumi, EJOR 2023, "An efficient Benders decomposition
+for the p-median problem"). Elloumi's radius formulation (see `optimizer.locate.median`) splits
+into one subproblem per client :math:`i`; projecting its :math:`z_i^\ell` out leaves a master
+over the sites and one variable :math:`\theta_i` per client (its service cost)::
+
+    min  sum_i w_i theta_i                                                 (B1)
+    s.t. theta_i >= D - sum_j max(0, D - c_ij) y_j   for all i, every D    (B2)
+         sum_j y_j = p;  y_j = 1 for j in R;  y_j in {0, 1}                (B3)
+         theta_i >= D_i^1                                                  (B4)
+         sum_{j reachable from i} y_j >= 1     when i cannot reach every site  (B5)
+
+Every cut (B2) is valid whatever :math:`D` is (it is the dual value of a feasible dual point of
+the client's subproblem); at a master point :math:`\bar y` the most violated one is closed
+form: walk the client's sites in order of cost, adding up :math:`\bar y_j`, and take :math:`D`
+where the sum first reaches 1. Its right-hand side at :math:`\bar y` is then the subproblem's
+optimum :math:`\varphi_i(\bar y)` (the cost of serving :math:`i` fractionally from its nearest
+sites), so :math:`\sum_i w_i \varphi_i(\bar y)` is an upper bound on the LP and, for integral
+:math:`\bar y`, the true cost of those sites. Only sites cheaper than :math:`D` enter the cut, so
+cuts are short. The LP is solved first by Kelley's cutting planes stabilised in-out (Ben-Ameur
+and Neto 2007: separate at a point between the LP solution and a core point that starts at
+``p / m`` everywhere, or half-way to a given solution, and moves towards each LP solution);
+each LP solution's ``p`` largest sites are an incumbent; then the MIP. No reduction of the
+candidate radii is needed: the separation only ever looks at a client's sites up to the radius
+where the point's service reaches 1.
+
+**Maximal covering** (Cordeau, Furini and Ljubić, EJOR 2019, "Benders decomposition for very
+large scale partial set covering and maximal covering location problems"). On the reduced
+coverage matrix :math:`a` (merged rows with weights :math:`w_i`, see
+`optimizer.locate.covering`), the coverage variables :math:`z_i` are projected out and one
+variable :math:`\theta` stands for the covered weight (the paper's single cut)::
+
+    max  theta                                                            (C1)
+    s.t. theta <= sum_{i: a_i ybar >= 1} w_i + sum_j (sum_{i: a_i ybar < 1, a_ij = 1} w_i) y_j
+                                                       for master points ybar   (C2)
+         sum_j y_j <= q;  y_j in {0, 1}                                   (C3)
+
+Cut (C2) is the subproblem's optimal dual at :math:`\bar y`, tight there: its right-hand side is
+:math:`F(\bar y) = \sum_i w_i \min(1, a_i \bar y)`. Here the rows are split into groups, each
+with its own :math:`\theta_g` and cuts (C2) over its rows (``groups=1`` is the single cut; the
+default, about the square root of the rows, converged in far fewer LP rounds on the shared
+instances). The LP phase and MIP phase are as for the p-median.
+
+**Set covering** (the same paper's partial set covering with every point to be covered): the
+cover rows are Benders feasibility cuts, added lazily. A set cover of a subset of the rows is a
+relaxation; its optimum covering every row is optimal; otherwise the rows it leaves uncovered
+join the subset. Most rows of a geographic instance are covered whenever a few tight rows are.
+
+**The master solver.** highspy (1.16) has no lazy-constraint callback (the callback type exists
+but HiGHS never calls it), so the branch-and-Benders-cut is an iterative cut loop: the master
+MIP is solved with the cuts found so far, started from the best known solution; HiGHS's MIP
+solution callback shows every integer solution it finds to the separation, and a solution whose
+master value the cuts over-state (a missing cut) stops the search at once, like a rejected
+incumbent; its cuts are added and the master re-solved. Each master is a relaxation of the
+problem, so HiGHS's dual bound of every master is a valid bound; the answer is optimal only
+when that bound meets the true objective of the returned sites (relative 1e-6, or less than
+one unit on an integer-valued objective). A time limit leaves the best true solution with the
+best bound, as ``feasible``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from optimizer.errors import DataError, SolverError
+from optimizer.locate.costs import CostData
+from optimizer.solvers.mip import LpSession, MipModel, MipOutcome, SolverOptions, solve_mip
+from optimizer.solvers.status import SolveStatus, relative_gap
+
+__all__ = ["BendersOutcome", "mclp_benders", "p_median_benders", "set_cover_rows"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+# An objective this close (relative) to a proven bound is optimal: float noise, as in `_solve`.
+PROVEN_REL_GAP = 1e-6
+_LP_REL_GAP = 1e-7  # the LP phase stops when its two bounds are this close
+_MAX_LP_ROUNDS = 60
+_VIOLATION = 1e-7  # a cut must be violated by this much (relative to the client's cost) to enter
+_MAX_CUTS = 10000  # cuts added per LP round (warm dual simplex slows down past this)
+_WIDTH = 48  # nearest sites per client kept for the separation (more are fetched on demand)
+_WARM_SLOWDOWN = 2.0  # a warm LP re-solve this many times slower than a cold one: go cold
+
+
+@dataclass(frozen=True)
+class BendersOutcome:
+    """What a Benders solve found.
+
+    Attributes
+    ----------
+    status : SolveStatus
+        ``OPTIMAL`` when the best bound meets the true objective of ``selected``.
+    selected : numpy.ndarray
+        Positions of the chosen sites (columns of the input the function received).
+    objective : float
+        True objective of ``selected``, evaluated on the input, not taken from the master.
+    bound : float
+        Best bound proven by a master (lower for p-median, upper for MCLP).
+    seconds : float
+        Wall time of the solve.
+    stats : dict
+        ``lp_rounds``, ``cuts``, ``mip_rounds``, ``rejected`` (incumbents stopped by a cut).
+    """
+
+    status: SolveStatus
+    selected: IntArray
+    objective: float
+    bound: float
+    seconds: float
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def _proven(objective: float, bound: float, integral: bool) -> bool:
+    if not (math.isfinite(objective) and math.isfinite(bound)):
+        return False
+    return relative_gap(objective, bound) <= PROVEN_REL_GAP or (
+        integral and abs(objective - bound) < 1.0 - 1e-6
+    )
+
+
+class _Clock:
+    """Wall time left of an optional limit."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.t0 = time.perf_counter()
+        self.limit = limit
+
+    def spent(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def left(self) -> float | None:
+        return None if self.limit is None else max(self.limit - self.spent(), 1e-3)
+
+    def out(self) -> bool:
+        return self.limit is not None and self.spent() >= self.limit
+
+    def options(self, options: SolverOptions) -> SolverOptions:
+        return SolverOptions(options.solver, self.left(), options.mip_gap, options.threads)
+
+
+# ----------------------------------------------------------------------------- p-median
+
+
+class _Clients:
+    """Closed-form separation of cuts (B2) over each client's sites sorted by cost."""
+
+    def __init__(self, data: CostData, rows: IntArray) -> None:
+        self.data, self.rows = data, rows
+        self.pos, self.cost = data.k_nearest(rows, min(_WIDTH, data.m))
+
+    def separate(self, y: FloatArray) -> tuple[FloatArray, FloatArray, sp.csr_matrix]:
+        """Subproblem values ``phi`` at ``y`` and the cuts (B2) separated there.
+
+        ``phi`` is inf for a client ``y`` cannot serve; the cuts read
+        ``theta_i + coef_i @ y >= rhs_i`` and are returned as (rhs, coef rows over the sites).
+        """
+        n_r = len(self.rows)
+        rhs, phi = np.empty(n_r), np.empty(n_r)
+        parts: list[tuple[IntArray, IntArray, FloatArray]] = []
+        miss = self._block(np.arange(n_r), self.pos, self.cost, y, rhs, phi, parts, False)
+        step = max(1, 2_000_000 // max(self.data.m, 1))
+        for a in range(0, len(miss), step):
+            sub = miss[a : a + step]
+            pos, cost = self.data.k_nearest(self.rows[sub], self.data.m)
+            self._block(sub, pos, cost, y, rhs, phi, parts, True)
+        r = np.concatenate([p[0] for p in parts])
+        c = np.concatenate([p[1] for p in parts])
+        v = np.concatenate([p[2] for p in parts])
+        coef = sp.csr_matrix((v, (r, c)), shape=(n_r, self.data.m))
+        return phi, rhs, coef
+
+    @staticmethod
+    def _block(
+        idx: IntArray,
+        pos: IntArray,
+        cost: FloatArray,
+        y: FloatArray,
+        rhs: FloatArray,
+        phi: FloatArray,
+        parts: list[tuple[IntArray, IntArray, FloatArray]],
+        complete: bool,
+    ) -> IntArray:
+        valid: BoolArray = pos >= 0
+        yy = np.where(valid, y[np.maximum(pos, 0)], 0.0)
+        cum = np.cumsum(yy, axis=1)
+        hit: BoolArray = cum >= 1.0 - 1e-9
+        ok: BoolArray = np.asarray(hit.any(axis=1), dtype=bool)
+        if not complete:
+            keep = ok | (valid.sum(axis=1) < pos.shape[1])  # the block holds every reachable site
+            miss = idx[~keep]
+            idx, pos, cost, yy, hit, ok, valid = (
+                idx[keep],
+                pos[keep],
+                cost[keep],
+                yy[keep],
+                hit[keep],
+                ok[keep],
+                valid[keep],
+            )
+        else:
+            miss = np.zeros(0, dtype=np.int64)
+        g = np.arange(len(idx))
+        last = np.maximum(valid.sum(axis=1) - 1, 0)
+        k = np.where(ok, hit.argmax(axis=1), last)
+        d = cost[g, k]
+        enter = (np.arange(pos.shape[1])[None, :] < k[:, None]) & (cost < d[:, None]) & valid
+        gi, ti = np.nonzero(enter)
+        vals = d[gi] - cost[gi, ti]
+        rhs[idx] = d
+        served = d - np.bincount(gi, weights=vals * yy[gi, ti], minlength=len(idx))
+        phi[idx] = np.where(ok, served, np.inf)
+        parts.append((idx[gi], pos[gi, ti], vals))
+        return np.asarray(miss, dtype=np.int64)
+
+
+def p_median_benders(
+    data: CostData,
+    req: IntArray,
+    p: int,
+    options: SolverOptions,
+    start: IntArray | None = None,
+) -> BendersOutcome:
+    """Solve the p-median by Benders decomposition (formulation (B1)-(B5) of this module).
+
+    Parameters
+    ----------
+    data : CostData
+        Prepared costs (`optimizer.locate.costs.prepare_costs`); every point with weight must
+        reach an allowed site.
+    req : numpy.ndarray
+        Positions of the required sites.
+    p : int
+        Number of sites to open (``len(req) <= p <= data.m``).
+    options : SolverOptions
+        HiGHS only; ``time_limit`` bounds the whole solve.
+    start : numpy.ndarray, optional
+        Positions of a good solution (upper bound, core point and MIP start).
+
+    Returns
+    -------
+    BendersOutcome
+        The best sites found, their true cost and the best lower bound.
+    """
+    if options.solver != "highs":
+        raise SolverError(
+            "Benders decomposition needs HiGHS; use solver='highs' or method='compact'"
+        )
+    clock = _Clock(options.time_limit)
+    w = data.weights
+    crow = np.flatnonzero(w > 0).astype(np.int64)
+    clients = _Clients(data, crow)
+    wc = w[crow]
+    reach = data.reach_counts()
+    best_sel, best_obj = _best(data, start, None, math.inf)
+    loop = _MedianLoop(data, clients, wc, req, p, reach)
+    lb = loop.lp_phase(start, clock, options)
+    stats = loop.stats
+    best_sel, best_obj = _best(data, loop.best_sel, best_sel, best_obj)
+    while not _proven(best_obj, lb, False) and not clock.out():
+        out, found = loop.mip_round(best_sel, clock, options)
+        for sel in found:
+            best_sel, best_obj = _best(data, sel, best_sel, best_obj)
+        if math.isfinite(out.bound):
+            lb = max(lb, out.bound)
+        if out.x is None or not loop.rejected:
+            break  # solved without a missing cut, or stopped by a limit: nothing left to add
+    if best_sel is None:
+        raise SolverError("p-median (Benders): no solution within the time limit; raise time_limit")
+    proven = _proven(best_obj, lb, False)
+    return BendersOutcome(
+        SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
+        best_sel,
+        best_obj,
+        best_obj if proven else lb,
+        clock.spent(),
+        stats,
+    )
+
+
+def _best(
+    data: CostData, sel: IntArray | None, best_sel: IntArray | None, best_obj: float
+) -> tuple[IntArray | None, float]:
+    if sel is None:
+        return best_sel, best_obj
+    sel = np.unique(np.asarray(sel, dtype=np.int64))
+    _, cost = data.nearest_open(sel)
+    pos_w = data.weights > 0
+    obj = float(data.weights[pos_w] @ cost[pos_w]) if np.isfinite(cost).all() else math.inf
+    if obj < best_obj:
+        return sel, obj
+    return best_sel, best_obj
+
+
+class _LpRunner:
+    """The master LP in one HiGHS instance re-solved warm, or rebuilt when warm is slower.
+
+    After thousands of new cuts the warm dual simplex can take many times longer than an
+    interior-point solve from scratch (measured on the 20 000-client master): from the first
+    warm solve that slow on, every round starts from scratch, without the cuts slack at the
+    last solution.
+    """
+
+    def __init__(self, loop: _MedianLoop, options: SolverOptions) -> None:
+        self.loop, self.options = loop, options
+        self.session: LpSession | None = None
+        self.cold = math.inf  # seconds of the last solve from scratch (interior point)
+        self.warm = True
+
+    def solve(self, clock: _Clock) -> MipOutcome:
+        fresh = self.session is None
+        if self.session is None:
+            self.session = LpSession(self.loop.master(False, None), self.options)
+        out = self.session.solve(clock.left())  # interior point first, then warm dual simplex
+        if fresh:
+            self.cold = out.seconds
+        elif out.seconds > _WARM_SLOWDOWN * self.cold:
+            self.warm = False
+        if not self.warm:
+            self.session = None
+            if out.x is not None:
+                self.loop.purge(out.x)
+        return out
+
+    def add(self, take: IntArray, rhs: FloatArray, coef: sp.csr_matrix) -> None:
+        n_old = len(self.loop.cut_rhs)
+        self.loop.add(take, rhs, coef)
+        if self.session is not None:
+            rows = self.loop.cuts[n_old:]
+            self.session.add_rows(rows, rhs[take], np.full(len(take), np.inf))
+
+
+class _MedianLoop:
+    """The p-median master: its LP phase (in-out Kelley) and its MIP rounds."""
+
+    def __init__(
+        self,
+        data: CostData,
+        clients: _Clients,
+        wc: FloatArray,
+        req: IntArray,
+        p: int,
+        reach: IntArray,
+    ) -> None:
+        self.data, self.clients, self.wc, self.req, self.p = data, clients, wc, req, p
+        m, nc = data.m, len(wc)
+        self.n_col = m + nc
+        self.col_lower = np.concatenate([np.zeros(m), clients.cost[:, 0]])  # (B4)
+        self.col_lower[req] = 1.0
+        self.col_upper = np.concatenate([np.ones(m), np.full(nc, np.inf)])
+        rows = [sp.csr_matrix(np.concatenate([np.ones(m), np.zeros(nc)])[None, :])]  # (B3)
+        lower, upper = [float(p)], [float(p)]
+        short = np.flatnonzero(reach < m)  # (B5) for points that cannot reach every site
+        if len(short):
+            pos, _ = data.k_nearest(short, m)
+            r, t = np.nonzero(pos >= 0)
+            shape = (len(short), self.n_col)
+            rows.append(sp.csr_matrix((np.ones(len(r)), (r, pos[r, t])), shape=shape))
+            lower += [1.0] * len(short)
+            upper += [math.inf] * len(short)
+        self.fixed = sp.vstack(rows, format="csr")
+        self.fixed_lower, self.fixed_upper = np.asarray(lower), np.asarray(upper)
+        self.cuts = sp.csr_matrix((0, self.n_col))
+        self.cut_rhs = np.zeros(0)
+        self.stats: dict[str, int] = {"lp_rounds": 0, "cuts": 0, "mip_rounds": 0, "rejected": 0}
+        self.y_lp: FloatArray | None = None
+        self.best_sel: IntArray | None = None
+        self.best_obj = math.inf
+        self.rejected = False
+
+    def add(self, take: IntArray, rhs: FloatArray, coef: sp.csr_matrix) -> None:
+        """Append the cuts (B2) of clients ``take``: ``theta_i + coef_i @ y >= rhs_i``."""
+        m = self.data.m
+        sub = coef[take].tocoo()
+        r = np.concatenate([sub.row, np.arange(len(take))])
+        c = np.concatenate([sub.col, m + take])
+        v = np.concatenate([sub.data, np.ones(len(take))])
+        block = sp.csr_matrix((v, (r, c)), shape=(len(take), self.n_col))
+        self.cuts = sp.vstack([self.cuts, block], format="csr")
+        self.cut_rhs = np.concatenate([self.cut_rhs, rhs[take]])
+        self.stats["cuts"] += len(take)
+
+    def round(self, y: FloatArray) -> None:
+        """Keep the ``p`` sites of largest LP value (required first) if they beat the best.
+
+        That is the LP solution itself when it is integral, else a rounding that is usually
+        close on geographic instances.
+        """
+        score = y.copy()
+        score[self.req] = 2.0
+        rounded = np.argsort(-score, kind="stable")[: self.p].astype(np.int64)
+        self.best_sel, self.best_obj = _best(self.data, rounded, self.best_sel, self.best_obj)
+
+    def purge(self, x: FloatArray) -> None:
+        """Drop the cuts slack at ``x`` (an LP optimum): every master stays a relaxation."""
+        slack = self.cuts @ x - self.cut_rhs
+        keep = slack <= 1e-6 * np.maximum(np.abs(self.cut_rhs), 1.0)
+        self.cuts = self.cuts[keep]
+        self.cut_rhs = self.cut_rhs[keep]
+
+    def master(self, integer: bool, start: FloatArray | None, ipx: bool = False) -> MipModel:
+        m, n_cut = self.data.m, len(self.cut_rhs)
+        return MipModel(
+            sense="min",
+            c=np.concatenate([np.zeros(m), self.wc]),
+            a_matrix=sp.vstack([self.fixed, self.cuts], format="csr"),
+            row_lower=np.concatenate([self.fixed_lower, self.cut_rhs]),
+            row_upper=np.concatenate([self.fixed_upper, np.full(n_cut, np.inf)]),
+            col_lower=self.col_lower,
+            col_upper=self.col_upper,
+            integer=np.concatenate([np.full(m, integer), np.zeros(len(self.wc), dtype=bool)]),
+            start=start,
+            interior_point=ipx,
+        )
+
+    def lp_phase(self, start: IntArray | None, clock: _Clock, options: SolverOptions) -> float:
+        """Kelley's cutting planes on the master LP, stabilised in-out; returns the LP bound."""
+        m, p = self.data.m, self.p
+        core = np.full(m, p / m)
+        if start is not None:
+            core = 0.5 * core
+            core[start] += 0.5
+        # first cuts at the core point: they bound every theta from the start
+        _, rhs, coef = self.clients.separate(core)
+        self.add(np.arange(len(self.wc)), rhs, coef)
+        runner = _LpRunner(self, options)
+        lb, ub, lam = -math.inf, math.inf, 0.5
+        for _ in range(_MAX_LP_ROUNDS):
+            if clock.out():
+                break
+            out = runner.solve(clock)
+            self.stats["lp_rounds"] += 1
+            if out.x is None:
+                break
+            y, theta = np.clip(out.x[:m], 0.0, 1.0), out.x[m:]
+            self.y_lp = y
+            self.round(y)
+            lb = max(lb, out.objective)
+            phi, _, _ = self.clients.separate(y)
+            ub = min(ub, float(self.wc @ phi))  # y is LP-feasible: its value bounds the LP
+            if math.isfinite(ub) and ub - lb <= _LP_REL_GAP * abs(ub):
+                break
+            take, block_rhs, coef = self._violated(lam * y + (1 - lam) * core, y, theta)
+            ub = min(ub, self._last_value)
+            if len(take) == 0 and lam < 1.0:
+                lam = 1.0
+                take, block_rhs, coef = self._violated(y, y, theta)
+                ub = min(ub, self._last_value)
+            if len(take) == 0:
+                break  # no cut violated at the LP solution: the LP is solved
+            if len(take) > _MAX_CUTS:  # the most violated (by weighted amount) first
+                at_y = block_rhs[take] - coef[take] @ y
+                gain = self.wc[take] * (at_y - theta[take])
+                take = np.sort(take[np.argsort(-gain)[:_MAX_CUTS]])
+            runner.add(take, block_rhs, coef)
+            core = 0.5 * (core + y)
+        return lb
+
+    _last_value = math.inf
+
+    def _violated(
+        self, y_sep: FloatArray, y: FloatArray, theta: FloatArray
+    ) -> tuple[IntArray, FloatArray, sp.csr_matrix]:
+        """Cuts separated at ``y_sep`` that the master point ``(y, theta)`` violates."""
+        phi, rhs, coef = self.clients.separate(y_sep)
+        self._last_value = float(self.wc @ phi)
+        at_y = rhs - coef @ y
+        take = np.flatnonzero(at_y > theta + _VIOLATION * np.maximum(np.abs(at_y), 1.0))
+        return take.astype(np.int64), rhs, coef
+
+    def mip_round(
+        self, best_sel: IntArray | None, clock: _Clock, options: SolverOptions
+    ) -> tuple[MipOutcome, list[IntArray]]:
+        """Solve the master MIP once, stopping at an incumbent that violates a cut.
+
+        The cuts found are added for the next round. Returns HiGHS's outcome and the site sets
+        it found.
+        """
+        m = self.data.m
+        self.stats["mip_rounds"] += 1
+        start = None
+        if best_sel is not None:
+            y0 = np.zeros(m)
+            y0[best_sel] = 1.0
+            phi, _, _ = self.clients.separate(y0)
+            start = np.concatenate([y0, phi])
+        found: list[IntArray] = []
+        pending: list[tuple[IntArray, FloatArray, sp.csr_matrix]] = []
+        self.rejected = False
+
+        def check(x: FloatArray) -> bool:
+            y = (x[:m] > 0.5).astype(np.float64)
+            found.append(np.flatnonzero(y).astype(np.int64))
+            take, rhs, coef = self._violated(y, y, x[m:])
+            if len(take) == 0:
+                return False
+            pending.append((take, rhs, coef))
+            self.stats["rejected"] += 1
+            self.rejected = True
+            return True
+
+        out = solve_mip(self.master(True, start), clock.options(options), on_solution=check)
+        if out.x is not None:
+            check(out.x)
+        for take, rhs, coef in pending:
+            self.add(take, rhs, coef)
+        return out, found
+
+
+# ----------------------------------------------------------------------------- covering
+
+
+def _coverage_value(a: sp.csr_matrix, w: FloatArray, y: FloatArray) -> tuple[float, FloatArray]:
+    """``F(y) = sum_i w_i min(1, a_i y)`` and the row activities ``a y``."""
+    act = a @ y
+    return float(w @ np.minimum(act, 1.0)), act
+
+
+def mclp_benders(
+    a: sp.csr_matrix,
+    w: FloatArray,
+    q: int,
+    start: IntArray,
+    options: SolverOptions,
+    groups: int | None = None,
+) -> BendersOutcome:
+    """Maximal covering by Benders decomposition (formulation (C1)-(C3) of this module).
+
+    Parameters
+    ----------
+    a : scipy.sparse.csr_matrix
+        Reduced 0/1 coverage matrix: rows are (merged) demand points, columns candidate sites.
+    w : numpy.ndarray
+        Row weights (> 0).
+    q : int
+        Sites to open at most (``sum y <= q``: the same optimum as ``= q`` once dominated
+        sites are gone, see `optimizer.locate.covering`).
+    start : numpy.ndarray
+        Columns of a good solution (the greedy one), the MIP start and first core point.
+    options : SolverOptions
+        HiGHS only; ``time_limit`` bounds the whole solve.
+    groups : int, optional
+        Number of covered-weight variables: the rows are split into this many groups, each with
+        its own ``theta_g`` and cuts (1 = the single cut (C2); the number of rows = the compact
+        model's rows added lazily). Default ``ceil(sqrt(rows))``.
+
+    Returns
+    -------
+    BendersOutcome
+        Columns chosen, their covered weight and the best upper bound.
+    """
+    if options.solver != "highs":
+        raise SolverError(
+            "Benders decomposition needs HiGHS; use solver='highs' or method='compact'"
+        )
+    clock = _Clock(options.time_limit)
+    master = _CoverMaster(a.tocsr(), w, q, groups)
+    best = np.zeros(a.shape[1])
+    best[start] = 1.0
+    master.consider(best)
+    ub = master.lp_phase(best, clock, options)
+    while not _proven(master.best_val, ub, master.integral) and not clock.out():
+        out, rejected = master.mip_round(clock, options)
+        if math.isfinite(out.bound):
+            ub = min(ub, out.bound)  # the master is a relaxation: its bound holds
+        if out.x is None or not rejected:
+            break
+    proven = _proven(master.best_val, ub, master.integral)
+    return BendersOutcome(
+        SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
+        np.flatnonzero(master.best > 0.5).astype(np.int64),
+        master.best_val,
+        master.best_val if proven else ub,
+        clock.spent(),
+        master.stats,
+    )
+
+
+class _CoverMaster:
+    """The MCLP master (C1)-(C3) with one ``theta_g`` per group of rows."""
+
+    def __init__(self, a: sp.csr_matrix, w: FloatArray, q: int, groups: int | None) -> None:
+        n_row, n_col = a.shape
+        self.a, self.w, self.q, self.n_col = a, w, q, n_col
+        self.n_g = max(1, min(n_row, groups or math.ceil(math.sqrt(n_row))))
+        self.group = np.arange(n_row) % self.n_g  # merged rows come in order of first sight
+        self.w_g = np.bincount(self.group, weights=w, minlength=self.n_g)
+        self.integral = bool(np.all(w == np.round(w)))
+        self.stats = {"lp_rounds": 0, "cuts": 0, "mip_rounds": 0, "rejected": 0, "groups": self.n_g}
+        self.cut_rows: list[sp.csr_matrix] = []
+        self.cut_rhs: list[FloatArray] = []
+        self.best = np.zeros(n_col)
+        self.best_val = -math.inf
+
+    def consider(self, y: FloatArray) -> float:
+        """Keep ``y`` (integral) if it covers more than the best so far; its covered weight."""
+        value = _coverage_value(self.a, self.w, y)[0]
+        if value > self.best_val:
+            self.best, self.best_val = y, value
+        return value
+
+    def separate(self, y: FloatArray) -> tuple[FloatArray, sp.csr_matrix, FloatArray]:
+        """Per group: ``F_g(y)``, and cuts ``theta_g - coef_g @ y <= rhs_g`` (tight at y)."""
+        act = self.a @ y
+        short = act < 1.0 - 1e-9
+        n_g, g, w = self.n_g, self.group, self.w
+        value = np.bincount(g, weights=w * np.minimum(act, 1.0), minlength=n_g).astype(np.float64)
+        rhs = np.bincount(g, weights=np.where(short, 0.0, w), minlength=n_g).astype(np.float64)
+        rows = np.arange(len(w))
+        pick = sp.csr_matrix((np.where(short, w, 0.0), (g, rows)), shape=(n_g, len(w)))
+        return value, (pick @ self.a).tocsr(), rhs
+
+    def add(self, take: IntArray, coef: sp.csr_matrix, rhs: FloatArray) -> None:
+        sub = coef[take].tocoo()
+        r = np.concatenate([sub.row, np.arange(len(take))])
+        c = np.concatenate([sub.col, self.n_col + take])
+        v = np.concatenate([-sub.data, np.ones(len(take))])
+        shape = (len(take), self.n_col + self.n_g)
+        self.cut_rows.append(sp.csr_matrix((v, (r, c)), shape=shape))  # (C2)
+        self.cut_rhs.append(rhs[take])
+        self.stats["cuts"] += len(take)
+
+    def violated(self, y_sep: FloatArray, y: FloatArray, theta: FloatArray) -> tuple[int, float]:
+        """Add the cuts separated at ``y_sep`` that ``(y, theta)`` violates; count and F."""
+        value, coef, rhs = self.separate(y_sep)
+        at_y = rhs + coef @ y
+        take = np.flatnonzero(theta > at_y + _VIOLATION * np.maximum(np.abs(at_y), 1.0))
+        if len(take):
+            self.add(take.astype(np.int64), coef, rhs)
+        return len(take), float(value.sum())
+
+    def model(self, integer: bool, y0: FloatArray | None) -> MipModel:
+        n_col, n_g = self.n_col, self.n_g
+        budget = sp.csr_matrix(np.concatenate([np.ones(n_col), np.zeros(n_g)])[None, :])  # (C3)
+        rhs = np.concatenate(self.cut_rhs)
+        start = None if y0 is None else np.concatenate([y0, self.separate(y0)[0]])
+        return MipModel(
+            sense="max",
+            c=np.concatenate([np.zeros(n_col), np.ones(n_g)]),
+            a_matrix=sp.vstack([budget, *self.cut_rows], format="csr"),
+            row_lower=np.full(len(rhs) + 1, -np.inf),
+            row_upper=np.concatenate([[float(self.q)], rhs]),
+            col_lower=np.zeros(n_col + n_g),
+            col_upper=np.concatenate([np.ones(n_col), self.w_g]),
+            integer=np.concatenate([np.full(n_col, integer), np.zeros(n_g, dtype=bool)]),
+            start=start,
+            integral_objective=self.integral,
+        )
+
+    def lp_phase(self, best: FloatArray, clock: _Clock, options: SolverOptions) -> float:
+        """Kelley's cutting planes on the master LP, stabilised in-out; returns its bound."""
+        n_col = self.n_col
+        core = 0.5 * best + 0.5 * min(self.q / max(n_col, 1), 1.0)
+        for point in (core, best):
+            _, coef, rhs = self.separate(point)
+            self.add(np.arange(self.n_g, dtype=np.int64), coef, rhs)
+        session = LpSession(self.model(False, None), options)
+        lam, ub, low = 0.5, math.inf, -math.inf
+        for _ in range(_MAX_LP_ROUNDS):
+            if clock.out():
+                break
+            out = session.solve(clock.left())
+            self.stats["lp_rounds"] += 1
+            if out.x is None:
+                break
+            y, theta = np.clip(out.x[:n_col], 0.0, 1.0), out.x[n_col:]
+            ub = min(ub, out.objective)  # every master LP is a relaxation of the problem
+            low = max(low, _coverage_value(self.a, self.w, y)[0])
+            if ub - low <= _LP_REL_GAP * abs(ub):
+                break
+            n_old = len(self.cut_rows)
+            added, value = self.violated(lam * y + (1 - lam) * core, y, theta)
+            low = max(low, value)
+            if not added and lam < 1.0:
+                lam = 1.0
+                added, _ = self.violated(y, y, theta)
+            if not added:
+                break  # no cut violated at the LP solution: the LP is solved
+            for block, rhs in zip(self.cut_rows[n_old:], self.cut_rhs[n_old:], strict=True):
+                session.add_rows(block, np.full(len(rhs), -np.inf), rhs)
+            core = 0.5 * (core + y)
+        return ub
+
+    def mip_round(self, clock: _Clock, options: SolverOptions) -> tuple[MipOutcome, bool]:
+        """The master MIP with every cut so far; an incumbent a cut would cut off stops it."""
+        self.stats["mip_rounds"] += 1
+        rejected = False
+
+        def check(x: FloatArray) -> bool:
+            nonlocal rejected
+            y = (x[: self.n_col] > 0.5).astype(np.float64)
+            self.consider(y)
+            added, _ = self.violated(y, y, x[self.n_col :])
+            if added:
+                self.stats["rejected"] += 1
+                rejected = True
+            return added > 0
+
+        out = solve_mip(self.model(True, self.best), clock.options(options), on_solution=check)
+        if out.x is not None:
+            check(out.x)
+        return out, rejected
+
+
+METHODS = ("auto", "compact", "benders")
+# "auto" picks Benders from these sizes on (HiGHS only), as measured on the shared instances:
+# demand x sites for the p-median (the 5 000 x 300 one is proven in seconds by Benders, not in
+# 120 s by the compact model); nonzeros of the reduced coverage matrix for the MCLP (the compact
+# model proves the 113 000-nonzero medium tight MCLP, Benders ends its 2.2 million-nonzero large
+# one far closer); rows of the reduced matrix for the LSCP, from where row dominance is too
+# costly to run (there the lazily added rows do its work).
+AUTO_MIN_PAIRS = 1_000_000
+AUTO_MIN_NNZ = 1_000_000
+AUTO_MIN_ROWS = 20_000
+
+
+def use_benders(method: str, solver: str, size: float, threshold: float) -> bool:
+    """Whether a kernel should solve by Benders decomposition.
+
+    Parameters
+    ----------
+    method : {"auto", "compact", "benders"}
+        The kernel's ``method`` argument.
+    solver : str
+        The kernel's solver; Benders needs HiGHS.
+    size, threshold : float
+        The instance's size and the size from which "auto" chooses Benders.
+
+    Raises
+    ------
+    DataError
+        For an unknown method, or ``method="benders"`` with a solver other than HiGHS.
+    """
+    if method not in METHODS:
+        raise DataError(f"method: got {method!r}; use one of {', '.join(METHODS)}")
+    if method == "benders" and solver != "highs":
+        raise DataError(
+            f"method='benders' needs solver='highs' (got {solver!r}); "
+            "use solver='highs', or method='compact' with CBC"
+        )
+    if method == "auto":
+        return solver == "highs" and size >= threshold
+    return method == "benders"
+
+
+_FIRST_ROWS = 2000  # rows of the first set-cover master (the most constraining ones)
+_ROWS_PER_ROUND = 5000  # uncovered rows added per round, fewest covering sites first
+
+
+def set_cover_rows(
+    a: sp.csr_matrix, options: SolverOptions
+) -> tuple[SolveStatus, IntArray, float, float, str]:
+    """Minimum set cover of the rows of ``a``, its cover rows added lazily (feasibility cuts).
+
+    Parameters
+    ----------
+    a : scipy.sparse.csr_matrix
+        Reduced 0/1 coverage matrix; every row has at least one column.
+    options : SolverOptions
+        Solver and limits; ``time_limit`` bounds the whole loop.
+
+    Returns
+    -------
+    tuple
+        Status, chosen columns, best lower bound on the count, seconds and a status text, as
+        `optimizer.locate.covering.solve_set_cover` returns them.
+    """
+    from optimizer.locate._common import greedy_cover  # noqa: PLC0415  (_common imports _solve)
+
+    clock = _Clock(options.time_limit)
+    a = a.tocsr()
+    n_row, n_col = a.shape
+    if n_row == 0:
+        return SolveStatus.OPTIMAL, np.zeros(0, dtype=np.int64), 0.0, 0.0, "empty"
+    size = np.diff(a.indptr)
+    order = np.argsort(size, kind="stable")
+    active = np.zeros(n_row, dtype=bool)
+    active[order[:_FIRST_ROWS]] = True
+    full = greedy_cover(a.tocsc(), np.ones(n_row), None)  # a full cover: upper bound, start
+    best = full
+    lb, rounds, raw = 0.0, 0, ""
+    status = SolveStatus.FEASIBLE
+    while not clock.out():
+        rounds += 1
+        sub = a[active]
+        y0 = np.zeros(n_col)
+        y0[best] = 1.0  # covers every row, so it is feasible for every subset
+        out = solve_mip(
+            MipModel(
+                sense="min",
+                c=np.ones(n_col),
+                a_matrix=sub,
+                row_lower=np.ones(sub.shape[0]),
+                row_upper=np.full(sub.shape[0], np.inf),
+                col_lower=np.zeros(n_col),
+                col_upper=np.ones(n_col),
+                integer=np.ones(n_col, dtype=bool),
+                start=y0,
+                integral_objective=True,
+            ),
+            clock.options(options),
+        )
+        raw = out.raw_status
+        if math.isfinite(out.bound):
+            lb = max(lb, out.bound)  # a cover of some rows never needs more sites than of all
+        if out.x is None:
+            break
+        y = (out.x > 0.5).astype(np.float64)
+        short = (a @ y) < 0.5
+        chosen = np.flatnonzero(y).astype(np.int64)
+        if not short.any():
+            if len(chosen) < len(best):
+                best = chosen
+            status = out.status
+            break
+        repair = greedy_cover(a[short].tocsc(), np.ones(int(short.sum())), None)
+        repaired = np.union1d(chosen, repair).astype(np.int64)
+        if len(repaired) < len(best):
+            best = repaired
+        if out.status is not SolveStatus.OPTIMAL:
+            break  # a limit stopped this round: keep the best full cover and the bound
+        new = np.flatnonzero(short)
+        new = new[np.argsort(size[new], kind="stable")[:_ROWS_PER_ROUND]]
+        active[new] = True
+    if status is SolveStatus.OPTIMAL or _proven(float(len(best)), lb, True):
+        return SolveStatus.OPTIMAL, best, float(len(best)), clock.spent(), f"{raw}, {rounds} rounds"
+    return SolveStatus.FEASIBLE, best, lb, clock.spent(), f"{raw}, {rounds} rounds"
