@@ -7,11 +7,10 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import box
+from support.county import write_row_county
 
 from optimizer.config.scenario import load_scenario
 from optimizer.dataset.load import load_dataset
@@ -41,16 +40,9 @@ def write_county(folder: Path, towns: list[tuple[str, str, str, list[tuple[float
                  *, uncertainty: str, count: int = 1, chosen: str = "乙镇") -> Path:
     """Towns side by side (0.1 degree wide), a health centre at each town's centre, villages
     given as (lon offset, lat, population); an urban town 甲 with the hospital far west."""
-    data = folder / "county"
-    data.mkdir(parents=True)
-    rows = [("500000001", "甲街道", "Jia", "subdistrict", 1000, CENSUS)]
+    rows: list[tuple[object, ...]] = [("500000001", "甲街道", "Jia", "subdistrict", 1000, CENSUS)]
     rows += [(code, name, name, "town", sum(p for *_, p in villages), CENSUS)
              for code, name, _kind, villages in towns]
-    frame = gpd.GeoDataFrame(
-        rows, columns=["code", "name_zh", "name_en", "kind", "pop_2020", "pop_method"],
-        geometry=[box(105.0 + 0.1 * i, 29.3, 105.1 + 0.1 * i, 29.4) for i in range(len(rows))],
-        crs="EPSG:4326")
-    frame.to_file(data / "towns.geojson", driver="GeoJSON")
     fac = ["facility_id,name_zh,tier,town_code,lon,lat,beds,coord_quality",
            "H1,医院,secondary_hospital,500000001,105.01,29.35,100,sourced"]
     demand = ["demand_id,name_zh,kind,town_code,population,lon,lat,population_method,"
@@ -62,8 +54,8 @@ def write_county(folder: Path, towns: list[tuple[str, str, str, list[tuple[float
         for j, (dx, lat, pop) in enumerate(villages):
             demand.append(f"D{i}{j:02d},{name}{j}村,village,{code},{pop},{centre + dx},{lat},"
                           f"{SPLIT},{GRID}")
-    (data / "facilities.csv").write_text("\n".join(fac) + "\n", encoding="utf-8")
-    (data / "demand.csv").write_text("\n".join(demand) + "\n", encoding="utf-8")
+    write_row_county(folder / "county", rows, "\n".join(fac) + "\n", "\n".join(demand) + "\n",
+                     town_columns=["pop_method"])
     names = ", ".join(f'"{t[1]}"' for t in towns)
     path = folder / "fixture.toml"
     path.write_text(f"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -79,20 +80,36 @@ time_limit_s = 20
 def write_county(folder: Path, *, cap: float = 8.5, minutes: float = 12.0,
                  budget: float | None = None, upgrade: float = 0.0) -> Path:
     """Write the dataset into ``folder/county`` and a scenario; return the scenario path."""
-    data = folder / "county"
-    data.mkdir(parents=True, exist_ok=True)
-    towns = gpd.GeoDataFrame(
-        list(TOWNS), columns=["code", "name_zh", "name_en", "kind", "pop_2020"],
-        geometry=[box(105.0 + 0.1 * i, 29.3, 105.1 + 0.1 * i, 29.4) for i in range(5)],
-        crs="EPSG:4326",
-    )
-    towns.to_file(data / "towns.geojson", driver="GeoJSON")
-    (data / "facilities.csv").write_text(FACILITIES, encoding="utf-8")
-    lines = ["demand_id,name_zh,kind,town_code,population,lon,lat"]
-    lines += [f"{d},{d}村,village,{t},{p},{x},{y}" for d, t, p, x, y in DEMAND]
-    (data / "demand.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_row_county(folder / "county", TOWNS, FACILITIES, DEMAND)
     text = SCENARIO.format(cap=cap, minutes=minutes, upgrade=upgrade,
                            budget="" if budget is None else f"budget = {budget}")
     path = folder / "oracle.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def write_row_county(data: Path, towns: Sequence[tuple[object, ...]], facilities_csv: str,
+                     demand: Sequence[tuple[str, str, int, float, float]] | str, *,
+                     town_columns: Sequence[str] = ()) -> Path:
+    """Write a county of towns in a row (0.1-degree squares from 105 E) into the folder ``data``.
+
+    ``towns`` rows are (code, name_zh, name_en, kind, pop_2020, *town_columns); ``demand`` is
+    the text of ``demand.csv``, or rows (demand_id, town_code, population, lon, lat), each a
+    village named after its id. The one builder of the small counties the model, justify and
+    uncertainty tests use.
+    """
+    data.mkdir(parents=True, exist_ok=True)
+    layer = gpd.GeoDataFrame(
+        list(towns), columns=["code", "name_zh", "name_en", "kind", "pop_2020", *town_columns],
+        geometry=[box(105.0 + 0.1 * i, 29.3, 105.1 + 0.1 * i, 29.4) for i in range(len(towns))],
+        crs="EPSG:4326",
+    )
+    layer.to_file(data / "towns.geojson", driver="GeoJSON")
+    (data / "facilities.csv").write_text(facilities_csv, encoding="utf-8")
+    if isinstance(demand, str):
+        (data / "demand.csv").write_text(demand, encoding="utf-8")
+        return data
+    lines = ["demand_id,name_zh,kind,town_code,population,lon,lat"]
+    lines += [f"{d},{d}村,village,{t},{p},{x},{y}" for d, t, p, x, y in demand]
+    (data / "demand.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return data

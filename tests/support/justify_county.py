@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
-from shapely.geometry import box
+
+from support.county import write_row_county
 
 # An urban town 甲 with the hospital, then five rural towns in a row, 0.1 degree wide each
 # (about 9.7 km: 19 minutes by car at 40 km/h with the 1.3 detour).
@@ -87,18 +87,7 @@ within_percent = 5
 
 def write_county(folder: Path, *, low: int = 2, high: int = 2, justify_keys: str = "") -> Path:
     """Write the dataset into ``folder/county`` and a scenario; return the scenario path."""
-    data = folder / "county"
-    data.mkdir(parents=True, exist_ok=True)
-    towns = gpd.GeoDataFrame(
-        list(TOWNS), columns=["code", "name_zh", "name_en", "kind", "pop_2020"],
-        geometry=[box(105.0 + 0.1 * i, 29.3, 105.1 + 0.1 * i, 29.4) for i in range(6)],
-        crs="EPSG:4326",
-    )
-    towns.to_file(data / "towns.geojson", driver="GeoJSON")
-    (data / "facilities.csv").write_text(FACILITIES, encoding="utf-8")
-    lines = ["demand_id,name_zh,kind,town_code,population,lon,lat"]
-    lines += [f"{d},{d}村,village,{t},{p},{x},{y}" for d, t, p, x, y in DEMAND]
-    (data / "demand.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_row_county(folder / "county", TOWNS, FACILITIES, DEMAND)
     path = folder / "fixture.toml"
     path.write_text(SCENARIO.format(low=low, high=high, justify=justify_keys), encoding="utf-8")
     return path
