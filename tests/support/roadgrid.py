@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_grid_roads(path: Path, spacing_m: float = 2000.0) -> Path:
