@@ -101,7 +101,7 @@ def test_failure_leaves_nothing_partial(tmp_path: Path, monkeypatch: pytest.Monk
     def broken_map(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full while drawing")
 
-    monkeypatch.setattr(coverage_job, "_write_map", broken_map)
+    monkeypatch.setattr(coverage_job, "draw_gaps_map", broken_map)
     with pytest.raises(RuntimeError, match="disk full"):
         run(out, make_map=True)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from optimizer.config.scenario import Scenario, load_scenario
 from optimizer.dataset.load import Dataset, load_dataset
 from optimizer.errors import ScenarioError
 from optimizer.model.inputs import existing_sub_centres
+from optimizer.report.coverage_map import draw_gaps_map
 from optimizer.results.atomic import replace_folder
 from optimizer.results.files import write_csv
 from optimizer.routing.context import road_layer, road_network
@@ -43,7 +43,6 @@ from optimizer.spatial.access import (
 from optimizer.spatial.coverage import (
     ThresholdsArg,
     coverage_table,
-    flag_column,
     gaps,
     normalise_thresholds,
     outside_counts,
@@ -325,7 +324,7 @@ def _compute_and_write(
     )
     (folder / "summary.txt").write_text(summary.to_text() + "\n", encoding="utf-8")
     if make_map:
-        _write_map(folder / "gaps_map.png", towns, coverage, demand, limits)
+        draw_gaps_map(folder / "gaps_map.png", towns, coverage, demand, limits)
     return summary
 
 
@@ -410,39 +409,3 @@ def _summary_json(
         **({"attribution": summary.travel_model["attribution"]}
            if summary.travel_model and "attribution" in summary.travel_model else {}),
     }
-
-
-def _write_map(
-    path: Path,
-    towns: gpd.GeoDataFrame,
-    coverage: pd.DataFrame,
-    demand: gpd.GeoDataFrame,
-    limits: Mapping[str, Sequence[float]],
-) -> None:
-    """Draw, per tier group at its first threshold, covered and uncovered demand points."""
-    import matplotlib  # noqa: PLC0415 - optional extra, imported only when a map is asked for
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415 - see above
-
-    groups = sorted(limits)
-    points = demand.to_crs("EPSG:4326").set_index(demand["demand_id"].astype(str).to_numpy())
-    ordered = points.loc[coverage["demand_id"]]
-    x, y = ordered.geometry.x.to_numpy(), ordered.geometry.y.to_numpy()
-    size = 4 + 60 * np.sqrt(coverage["population"].to_numpy() / max(
-        float(coverage["population"].max()), 1.0))
-    fig, axes = plt.subplots(1, len(groups), figsize=(6 * len(groups), 6), squeeze=False)
-    try:
-        for ax, group in zip(axes[0], groups, strict=True):
-            limit = limits[group][0]
-            covered = coverage[flag_column(group, limit)].to_numpy(dtype=bool)
-            towns.to_crs("EPSG:4326").boundary.plot(ax=ax, color="0.6", linewidth=0.5)
-            ax.scatter(x[covered], y[covered], s=4, color="0.7", label="covered")
-            ax.scatter(x[~covered], y[~covered], s=size[~covered], color="tab:red", alpha=0.7,
-                       label="outside")
-            ax.set_title(f"Outside {threshold_label(limit)} min of {group} care")
-            ax.set_aspect("equal")
-            ax.legend(loc="lower left")
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-    finally:
-        plt.close(fig)

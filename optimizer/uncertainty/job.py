@@ -217,7 +217,7 @@ def run_uncertainty(
         write_atomically(out / "uncertainty.md", _markdown(facts).encode("utf-8"))
         files += ["uncertainty.json", "uncertainty.md"]
         if make_map and "share_outside_primary" in tables["village_gaps.csv"]:
-            from optimizer.uncertainty.plot import draw_outside_map  # noqa: PLC0415 - matplotlib
+            from optimizer.report.uncertainty_map import draw_outside_map  # noqa: PLC0415 - matplotlib
 
             tmp = out / ".village_outside_map.tmp.png"
             draw_outside_map(tmp, dataset, tables["village_gaps.csv"], crs=base.settings.crs,

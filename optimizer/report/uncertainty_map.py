@@ -1,7 +1,7 @@
 """The village map of the draws: how often each village is outside the primary-care circle.
 
-Drawn with the justification's drawing layer (:mod:`optimizer.report.justify_plot`: its CJK font
-lookup); matplotlib is imported only when a map is drawn.
+Part of the one drawing layer (the CJK font from :mod:`optimizer.report.fonts`); matplotlib is
+imported only when a map is drawn.
 """
 
 from __future__ import annotations
