@@ -1,5 +1,10 @@
 """The coverage job: coverage, gaps, service areas and access written atomically to one folder.
 
+Load -> bind -> compute -> write: :func:`coverage_scenario` binds a scenario to its data as a
+:class:`CoverageRequest`, :func:`compute_coverage` returns a :class:`CoverageResult` (tables and
+layers, nothing written), :func:`write_coverage` writes it; :func:`run_coverage` does the last
+two from layers already loaded.
+
 Files written to ``out_dir`` (built in a temporary sibling folder, with whatever ``finish`` adds
 such as the report and maps, then renamed into place, so an existing medalloc folder is replaced
 whole or not at all; :mod:`optimizer.results.atomic`):
@@ -19,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +61,16 @@ from optimizer.travel.table import TravelSettings, demand_settings, travel_table
 if TYPE_CHECKING:
     from optimizer.travel.network import RoadNetwork
 
-__all__ = ["CoverageSummary", "OutsideCount", "coverage_scenario", "run_coverage"]
+__all__ = [
+    "CoverageRequest",
+    "CoverageResult",
+    "CoverageSummary",
+    "OutsideCount",
+    "compute_coverage",
+    "coverage_scenario",
+    "run_coverage",
+    "write_coverage",
+]
 
 FLOAT_FORMAT = "%.3f"
 
@@ -217,10 +231,11 @@ def run_coverage(
     UsageError
         ``out_dir`` is not medalloc's, holds the inputs, is in use or cannot be written.
     """
+    request = CoverageRequest(towns, demand, facilities, settings, tier_groups, thresholds,
+                              roads, tuple(resources), dict(step_weights))
     with replace_folder(Path(out_dir), "coverage", inputs=inputs) as tmp:
-        summary = _compute_and_write(
-            tmp, towns, demand, facilities, settings, tier_groups, thresholds, Path(out_dir),
-            roads, make_map, resources, step_weights)
+        summary = write_coverage(compute_coverage(request), tmp, out_dir=Path(out_dir),
+                                 make_map=make_map)
         if finish is not None:
             finish(tmp)
     return summary
@@ -260,71 +275,138 @@ def coverage_scenario(
     )
 
 
-def _compute_and_write(
-    folder: Path,
-    towns: gpd.GeoDataFrame,
-    demand: gpd.GeoDataFrame,
-    facilities: gpd.GeoDataFrame,
-    settings: TravelSettings,
-    tier_groups: Mapping[str, Iterable[str]],
-    thresholds: ThresholdsArg,
-    out_dir: Path,
-    roads: gpd.GeoDataFrame | None,
-    make_map: bool,
-    resources: Sequence[str],
-    step_weights: Mapping[float, float],
-) -> CoverageSummary:
-    """The job's computation, its files written into ``folder``."""
-    limits = normalise_thresholds(tier_groups, thresholds)
-    network = road_network(settings, roads)
+@dataclass(frozen=True)
+class CoverageRequest:
+    """What a coverage run computes on: validated layers, travel settings, groups and steps.
+
+    Attributes
+    ----------
+    towns, demand, facilities : geopandas.GeoDataFrame
+        Validated layers (WGS84 as loaded).
+    settings : TravelSettings
+        Travel settings (mode, CRS, speeds, travel mode per purpose).
+    tier_groups : Mapping[str, Iterable[str]]
+        Group name -> tiers, e.g. :data:`optimizer.spatial.coverage.DEFAULT_TIER_GROUPS`.
+    thresholds : Mapping[str, float | Sequence[float]]
+        Group name -> minutes, e.g. ``{"primary": [15, 30], "referral": 30}``.
+    roads : geopandas.GeoDataFrame, optional
+        Road lines, required when ``settings.mode == "network"``.
+    resources : Sequence[str]
+        Facility columns to compute (E)2SFCA access for.
+    step_weights : Mapping[float, float]
+        E2SFCA steps, minutes -> weight (``{30: 1.0}`` gives plain 2SFCA).
+    """
+
+    towns: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    settings: TravelSettings
+    tier_groups: Mapping[str, Iterable[str]]
+    thresholds: ThresholdsArg
+    roads: gpd.GeoDataFrame | None = None
+    resources: Sequence[str] = ("beds", "doctors")
+    step_weights: Mapping[float, float] = field(
+        default_factory=lambda: dict(DEFAULT_STEP_WEIGHTS))
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    """What a coverage run computed, before anything is written.
+
+    Attributes
+    ----------
+    request : CoverageRequest
+        What it was computed on.
+    limits : Mapping[str, Sequence[float]]
+        Minutes per tier group, normalised (sorted, as floats).
+    coverage : pandas.DataFrame
+        Per demand point: nearest facility and minutes per group, ``covered_*`` flags.
+    towns : pandas.DataFrame
+        Per town: covered shares per group and threshold, and the access indices.
+    access : pandas.DataFrame
+        (E)2SFCA access per demand point.
+    inequality : pandas.DataFrame
+        Gini and decile ratio per resource across towns.
+    layers : Mapping[str, geopandas.GeoDataFrame]
+        ``uncovered_<group>_<threshold>`` points and ``service_areas_<group>`` polygons.
+    outside : tuple[OutsideCount, ...]
+        Residents and villages outside every (group, threshold), sorted.
+    travel_model : Mapping[str, Any], optional
+        What the figures rest on (:mod:`optimizer.spatial.coverage_models`).
+    """
+
+    request: CoverageRequest
+    limits: Mapping[str, Sequence[float]]
+    coverage: pd.DataFrame
+    towns: pd.DataFrame
+    access: pd.DataFrame
+    inequality: pd.DataFrame
+    layers: Mapping[str, gpd.GeoDataFrame]
+    outside: tuple[OutsideCount, ...]
+    travel_model: Mapping[str, Any] | None
+
+
+def compute_coverage(request: CoverageRequest) -> CoverageResult:
+    """Coverage, gaps, service areas and access of ``request``; nothing is written."""
+    r = request
+    limits = normalise_thresholds(r.tier_groups, r.thresholds)
+    network = road_network(r.settings, r.roads)
     coverage = coverage_table(
-        demand, facilities, towns, settings=settings, tier_groups=tier_groups,
+        r.demand, r.facilities, r.towns, settings=r.settings, tier_groups=r.tier_groups,
         thresholds=limits, network=network,
     )
     access, access_by_town, unequal = _access(
-        demand, facilities, towns, settings, network, resources, step_weights
+        r.demand, r.facilities, r.towns, r.settings, network, r.resources, r.step_weights
     )
-    towns_table = town_coverage(coverage, towns, limits).merge(
+    towns_table = town_coverage(coverage, r.towns, limits).merge(
         access_by_town, on="town_code", how="left"
     )
-    layers = _gap_layers(coverage, demand, facilities, towns, settings, tier_groups, limits,
-                         network)
+    layers = _gap_layers(coverage, r.demand, r.facilities, r.towns, r.settings, r.tier_groups,
+                         limits, network)
     counts = outside_counts(coverage, limits)
-    travel_model = coverage_travel_model(coverage, demand, facilities, towns, settings,
-                                         tier_groups, limits, roads)
+    travel_model = coverage_travel_model(coverage, r.demand, r.facilities, r.towns, r.settings,
+                                         r.tier_groups, limits, r.roads)
     outside = tuple(
-        OutsideCount(str(r["group"]), float(r["threshold_minutes"]), float(r["residents"]),
-                     int(r["villages"]), float(r["share_residents"]))
-        for r in counts.to_dict("records")
+        OutsideCount(str(c["group"]), float(c["threshold_minutes"]), float(c["residents"]),
+                     int(c["villages"]), float(c["share_residents"]))
+        for c in counts.to_dict("records")
     )
+    return CoverageResult(r, limits, coverage, towns_table, access, unequal, layers, outside,
+                          travel_model)
+
+
+def write_coverage(result: CoverageResult, folder: Path, *, out_dir: Path,
+                   make_map: bool) -> CoverageSummary:
+    """Write ``result``'s files into ``folder`` (to be swapped into ``out_dir``); its summary."""
     files = ["coverage.csv", "towns_coverage.csv", "access.csv", "inequality.csv",
              "gaps.gpkg", "summary.json", "summary.txt"]
     if make_map:
         files.append("gaps_map.png")
+    settings = result.request.settings
     summary = CoverageSummary(
         out_dir=Path(out_dir),
         mode=settings.mode,
-        total_residents=float(coverage["population"].sum()),
-        total_villages=len(coverage),
-        outside=outside,
-        towns=towns_table,
-        inequality=unequal,
+        total_residents=float(result.coverage["population"].sum()),
+        total_villages=len(result.coverage),
+        outside=result.outside,
+        towns=result.towns,
+        inequality=result.inequality,
         files=tuple(sorted(files)),
-        travel_model=travel_model,
+        travel_model=result.travel_model,
     )
-
-    for name, frame in (("coverage.csv", coverage), ("towns_coverage.csv", towns_table),
-                        ("access.csv", access), ("inequality.csv", unequal)):
+    for name, frame in (("coverage.csv", result.coverage), ("towns_coverage.csv", result.towns),
+                        ("access.csv", result.access), ("inequality.csv", result.inequality)):
         write_csv(frame, folder / name, FLOAT_FORMAT)
-    write_layers(layers, folder / "gaps.gpkg")
+    write_layers(dict(result.layers), folder / "gaps.gpkg")
     (folder / "summary.json").write_text(
-        json.dumps(_summary_json(summary, settings, limits), indent=2, sort_keys=True,
+        json.dumps(_summary_json(summary, settings, result.limits), indent=2, sort_keys=True,
                    ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
     (folder / "summary.txt").write_text(summary.to_text() + "\n", encoding="utf-8")
     if make_map:
-        draw_gaps_map(folder / "gaps_map.png", towns, coverage, demand, limits)
+        r = result.request
+        draw_gaps_map(folder / "gaps_map.png", r.towns, result.coverage, r.demand, result.limits)
     return summary
 
 
