@@ -2,9 +2,9 @@
 
 Usage: ``python scripts/compare_outputs.py BEFORE AFTER``. Every file must exist in both trees.
 A file passes when its bytes are identical, or when the only differences are wall-clock
-figures: JSON keys ``seconds``/``runtime_s``, "… s" timings in text and HTML, and a GeoPackage's
-write timestamps (its layers are compared as tables). Exits 1 and lists the files that differ
-otherwise.
+figures: JSON keys ``seconds``, ``runtime_s``, ``build_seconds`` and ``solve_seconds``, "... s"
+timings in text and HTML, and a GeoPackage's write timestamps (its layers are compared as
+tables). Exits 1 and lists the files that differ otherwise.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-TIMING_KEYS = {"seconds", "runtime_s"}
+TIMING_KEYS = {"seconds", "runtime_s", "build_seconds", "solve_seconds"}
 # "12.3 s", "0.154 s", "in 38 s", and JSON-ish "seconds": 1.2 inside HTML
 TIMING_TEXT = re.compile(r"\d+(?:\.\d+)?\s?s\b|\"(?:seconds|runtime_s)\": \d+(?:\.\d+)?")
 

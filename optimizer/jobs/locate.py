@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ from optimizer.results.provenance import sha256_file
 from optimizer.routing.context import OSM_ATTRIBUTION, from_openstreetmap, read_roads
 from optimizer.solvers.status import SolveStatus
 
-__all__ = ["MODELS", "run_locate"]
+__all__ = ["MODELS", "LocateRequest", "LocateRun", "run_locate", "solve_locate", "write_locate"]
 
 MODELS = ("lscp", "mclp", "pmedian", "pcenter")
 ID_ALIASES = ("demand_id", "facility_id", "site_id")
@@ -119,34 +120,111 @@ def run_locate(
         No choice of sites satisfies the model (LSCP: some demand point is beyond the standard
         of every candidate); nothing is written.
     """
-    if model not in MODELS:
-        raise DataError(f"model: got {model!r}; use one of {', '.join(MODELS)}")
-    needs = {
-        "lscp": ("standard",),
-        "mclp": ("standard", "p"),
-        "pmedian": ("p",),
-        "pcenter": ("p",),
-    }[model]
-    given = {"standard": standard, "p": p}
-    missing = [n for n in needs if given[n] is None]
-    if missing:
-        raise DataError(f"{model}: missing {', '.join(missing)}; pass --{missing[0]}")
-    if speed_kmh is not None and not speed_kmh > 0:
-        raise DataError(f"speed_kmh: got {speed_kmh!r}; give a speed > 0")
-    if not detour >= 1.0:
-        raise DataError(f"detour: got {detour!r}; give a factor >= 1")
-    if roads is not None and speed_kmh is None:
-        raise DataError("--roads needs --speed-kmh: costs on roads are minutes")
-    inputs = (demand_path, sites_path, *([roads] if roads is not None else []))
-    with replace_folder(Path(out_dir), "locate", inputs=inputs) as tmp:
-        summary = _solve_and_write(
-            tmp, model, Path(demand_path), Path(sites_path), standard=standard, p=p,
-            required=required, forbidden=forbidden, crs=crs, speed_kmh=speed_kmh, detour=detour,
-            solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-            site_tiers=site_tiers, roads=None if roads is None else Path(roads))
+    request = LocateRequest(
+        model, Path(demand_path), Path(sites_path), standard=standard, p=p,
+        required=tuple(required), forbidden=tuple(forbidden), crs=crs, speed_kmh=speed_kmh,
+        detour=detour, solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+        site_tiers=tuple(site_tiers), roads=None if roads is None else Path(roads))
+    request.check()
+    with replace_folder(Path(out_dir), "locate", inputs=request.inputs) as tmp:
+        run = solve_locate(request)
+        write_locate(run, tmp)
         if finish is not None:
             finish(tmp)
-    return summary
+    return run.summary
+
+
+@dataclass(frozen=True)
+class LocateRequest:
+    """One location run from files: the model, its inputs and its parameters.
+
+    Attributes
+    ----------
+    model : {"lscp", "mclp", "pmedian", "pcenter"}
+        Which kernel.
+    demand_path, sites_path : pathlib.Path
+        Demand points and candidate sites (CSV or GeoJSON, see the module docstring).
+    standard, p : optional
+        Service standard in cost units (LSCP, MCLP); number of sites (MCLP, p-median,
+        p-center).
+    required, forbidden : tuple of str
+        Site ids forced open / kept closed (ids compared as text).
+    crs, speed_kmh, detour, roads
+        How costs are made: see :func:`run_locate`.
+    solver, time_limit, mip_gap, threads
+        Passed to the kernel.
+    site_tiers : tuple of str
+        Keep only candidate sites of these tiers; empty keeps all.
+    """
+
+    model: str
+    demand_path: Path
+    sites_path: Path
+    standard: float | None = None
+    p: int | None = None
+    required: tuple[str, ...] = ()
+    forbidden: tuple[str, ...] = ()
+    crs: str | None = None
+    speed_kmh: float | None = None
+    detour: float = 1.0
+    solver: str = "highs"
+    time_limit: float | None = None
+    mip_gap: float = 0.0
+    threads: int | None = None
+    site_tiers: tuple[str, ...] = ()
+    roads: Path | None = None
+
+    @property
+    def inputs(self) -> tuple[Path, ...]:
+        """The files read (an output folder holding one of them is refused)."""
+        return (self.demand_path, self.sites_path, *(() if self.roads is None else (self.roads,)))
+
+    def check(self) -> None:
+        """Refuse a request that cannot run, before anything is read.
+
+        Raises
+        ------
+        DataError
+            An unknown model, a missing model parameter, a speed <= 0, a detour < 1, or roads
+            without a speed.
+        """
+        if self.model not in MODELS:
+            raise DataError(f"model: got {self.model!r}; use one of {', '.join(MODELS)}")
+        needs = {
+            "lscp": ("standard",),
+            "mclp": ("standard", "p"),
+            "pmedian": ("p",),
+            "pcenter": ("p",),
+        }[self.model]
+        given = {"standard": self.standard, "p": self.p}
+        missing = [n for n in needs if given[n] is None]
+        if missing:
+            raise DataError(f"{self.model}: missing {', '.join(missing)}; pass --{missing[0]}")
+        if self.speed_kmh is not None and not self.speed_kmh > 0:
+            raise DataError(f"speed_kmh: got {self.speed_kmh!r}; give a speed > 0")
+        if not self.detour >= 1.0:
+            raise DataError(f"detour: got {self.detour!r}; give a factor >= 1")
+        if self.roads is not None and self.speed_kmh is None:
+            raise DataError("--roads needs --speed-kmh: costs on roads are minutes")
+
+
+@dataclass(frozen=True)
+class LocateRun:
+    """What a location run found, before anything is written.
+
+    Attributes
+    ----------
+    result : LocateResult
+        The kernel's result.
+    sites : geopandas.GeoDataFrame
+        The candidate sites as used (projected, filtered by tier).
+    summary : dict
+        The record written to ``summary.json``.
+    """
+
+    result: LocateResult
+    sites: gpd.GeoDataFrame
+    summary: dict[str, Any]
 
 
 def _check_p(p: int | None, sites: gpd.GeoDataFrame, required: Sequence[str],
@@ -183,81 +261,70 @@ def _infeasible(model: str, table: pd.DataFrame | None, demand: gpd.GeoDataFrame
                            "parameters; check --p, --required and --forbidden")
 
 
-def _solve_and_write(
-    folder: Path,
-    model: str,
-    demand_path: Path,
-    sites_path: Path,
-    *,
-    standard: float | None,
-    p: int | None,
-    required: Sequence[str],
-    forbidden: Sequence[str],
-    crs: str | None,
-    speed_kmh: float | None,
-    detour: float,
-    solver: str,
-    time_limit: float | None,
-    mip_gap: float,
-    threads: int | None,
-    site_tiers: Sequence[str],
-    roads: Path | None = None,
-) -> dict[str, Any]:
-    """Read, solve and write the three files into ``folder``; return the summary."""
-    demand = read_points(demand_path, crs=crs, with_weight=True)
-    sites = read_points(sites_path, crs=crs, with_weight=False)
-    if site_tiers:
-        sites = _keep_tiers(sites, site_tiers, sites_path)
-    _check_p(p, sites, required, forbidden, sites_path)
+def solve_locate(request: LocateRequest) -> LocateRun:
+    """Read the points, build the costs and solve; nothing is written.
+
+    Raises
+    ------
+    DataError
+        A file is missing or invalid.
+    UsageError
+        ``p`` is not between 1 and the number of candidate sites (nor below the required ones).
+    InfeasibleError
+        No choice of sites satisfies the model.
+    """
+    r = request
+    demand = read_points(r.demand_path, crs=r.crs, with_weight=True)
+    sites = read_points(r.sites_path, crs=r.crs, with_weight=False)
+    if r.site_tiers:
+        sites = _keep_tiers(sites, r.site_tiers, r.sites_path)
+    _check_p(r.p, sites, r.required, r.forbidden, r.sites_path)
     target = demand.crs if demand.crs.is_projected else utm_crs(demand)
     demand, sites = demand.to_crs(target), sites.to_crs(target)
     dxy = np.column_stack([demand.geometry.x, demand.geometry.y])
     sxy = np.column_stack([sites.geometry.x, sites.geometry.y])
     # cost per straight-line metre: detoured metres, or minutes at the given speed
-    per_m = detour if speed_kmh is None else detour / 1000.0 / speed_kmh * 60.0
+    per_m = r.detour if r.speed_kmh is None else r.detour / 1000.0 / r.speed_kmh * 60.0
     kw: dict[str, Any] = {
-        "required": list(required),
-        "forbidden": list(forbidden),
+        "required": list(r.required),
+        "forbidden": list(r.forbidden),
         "demand_ids": demand["id"].tolist(),
         "site_ids": sites["id"].tolist(),
-        "solver": solver,
-        "time_limit": time_limit,
-        "threads": threads,
+        "solver": r.solver,
+        "time_limit": r.time_limit,
+        "threads": r.threads,
     }
     weights = demand["weight"].to_numpy(dtype=float)
     res: LocateResult
     table: pd.DataFrame | None = None
-    if model in ("lscp", "mclp"):
-        assert standard is not None
-        table = _pairs_within(dxy, sxy, standard / per_m, per_m, demand, sites) \
-            if roads is None or speed_kmh is None else road_cost_pairs(
-                roads, target, dxy, sxy, speed_kmh, standard, demand["id"].to_numpy(),
+    if r.model in ("lscp", "mclp"):
+        assert r.standard is not None
+        table = _pairs_within(dxy, sxy, r.standard / per_m, per_m, demand, sites) \
+            if r.roads is None or r.speed_kmh is None else road_cost_pairs(
+                r.roads, target, dxy, sxy, r.speed_kmh, r.standard, demand["id"].to_numpy(),
                 sites["id"].to_numpy())
-        if model == "lscp":
-            res = lscp(table, standard=standard, weights=weights, mip_gap=mip_gap, **kw)
+        if r.model == "lscp":
+            res = lscp(table, standard=r.standard, weights=weights, mip_gap=r.mip_gap, **kw)
         else:
-            assert p is not None
-            res = mclp(table, weights, standard=standard, p=p, mip_gap=mip_gap, **kw)
+            assert r.p is not None
+            res = mclp(table, weights, standard=r.standard, p=r.p, mip_gap=r.mip_gap, **kw)
     else:
-        assert p is not None
-        costs = cdist(dxy, sxy) * per_m if roads is None or speed_kmh is None \
-            else road_cost_matrix(roads, target, dxy, sxy, speed_kmh)
-        if model == "pmedian":
-            res = p_median(costs, weights, p=p, mip_gap=mip_gap, **kw)
+        assert r.p is not None
+        costs = cdist(dxy, sxy) * per_m if r.roads is None or r.speed_kmh is None \
+            else road_cost_matrix(r.roads, target, dxy, sxy, r.speed_kmh)
+        if r.model == "pmedian":
+            res = p_median(costs, weights, p=r.p, mip_gap=r.mip_gap, **kw)
         else:
-            res = p_center(costs, p=p, weights=weights, **kw)
+            res = p_center(costs, p=r.p, weights=weights, **kw)
     if res.status is SolveStatus.INFEASIBLE:
-        raise _infeasible(model, table, demand, sites, forbidden, standard,
-                          "minutes" if speed_kmh else "metres")
-    summary = _summary(
-        model, res, demand_path, sites_path, str(target), standard, p, speed_kmh, detour
-    )
-    if roads is not None:
-        summary["roads"] = {"file": roads.name, "sha256": sha256_file(roads)}
-        if from_openstreetmap(read_roads(roads)):
+        raise _infeasible(r.model, table, demand, sites, r.forbidden, r.standard,
+                          "minutes" if r.speed_kmh else "metres")
+    summary = _summary(r, res, str(target))
+    if r.roads is not None:
+        summary["roads"] = {"file": r.roads.name, "sha256": sha256_file(r.roads)}
+        if from_openstreetmap(read_roads(r.roads)):
             summary["attribution"] = OSM_ATTRIBUTION
-    _write_outputs(folder, res, sites, summary)
-    return summary
+    return LocateRun(res, sites, summary)
 
 
 def _keep_tiers(
@@ -461,19 +528,9 @@ def _clean(x: float) -> float | None:
     return None if not math.isfinite(x) else round(float(x), 6)
 
 
-def _summary(
-    model: str,
-    res: LocateResult,
-    demand_path: str | Path,
-    sites_path: str | Path,
-    crs: str,
-    standard: float | None,
-    p: int | None,
-    speed_kmh: float | None,
-    detour: float,
-) -> dict[str, Any]:
+def _summary(r: LocateRequest, res: LocateResult, crs: str) -> dict[str, Any]:
     return {
-        "model": model,
+        "model": r.model,
         "status": res.status.value,
         "objective": _clean(res.objective),
         "best_bound": _clean(res.best_bound),
@@ -483,11 +540,11 @@ def _summary(
         "covered_weight": _clean(res.covered_weight),
         "total_weight": _clean(res.total_weight),
         "parameters": {
-            "standard": standard,
-            "p": p,
-            "speed_kmh": speed_kmh,
-            "detour": detour,
-            "cost_unit": "minutes" if speed_kmh else "metres",
+            "standard": r.standard,
+            "p": r.p,
+            "speed_kmh": r.speed_kmh,
+            "detour": r.detour,
+            "cost_unit": "minutes" if r.speed_kmh else "metres",
             "crs": crs,
         },
         "solver": res.solver,
@@ -495,16 +552,15 @@ def _summary(
         "solve_seconds": round(res.solve_seconds, 3),
         "stats": {k: int(v) for k, v in sorted(res.stats.items())},
         "inputs": {
-            "demand": {"path": str(demand_path), "sha256": sha256_file(demand_path)},
-            "sites": {"path": str(sites_path), "sha256": sha256_file(sites_path)},
+            "demand": {"path": str(r.demand_path), "sha256": sha256_file(r.demand_path)},
+            "sites": {"path": str(r.sites_path), "sha256": sha256_file(r.sites_path)},
         },
     }
 
 
-def _write_outputs(
-    folder: Path, res: LocateResult, sites: gpd.GeoDataFrame, summary: dict[str, Any]
-) -> None:
-    """Write the three files into ``folder`` (the job's temporary folder)."""
+def write_locate(run: LocateRun, folder: Path) -> None:
+    """Write ``sites.csv``, ``sites.geojson`` and ``summary.json`` into ``folder``."""
+    res, sites, summary = run.result, run.sites, run.summary
     chosen = set(map(str, res.selected))
     asg = res.assignment
     served = asg.dropna(subset=["site_id"]).assign(site_id=lambda f: f["site_id"].astype(str))
