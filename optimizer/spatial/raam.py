@@ -71,7 +71,7 @@ class _Equilibrium:
     agents: IntArray  # (K, J) whole agents
     cost: FloatArray  # (K, J) C_kj, inf where out of reach
     unit: float
-    scale: FloatArray  # (J,) rho * S_j
+    scale: FloatArray  # (J,) rho * S_j, NaN where S_j = 0
     reached: npt.NDArray[np.bool_]  # (K,)
     converged: bool
 
@@ -197,7 +197,7 @@ def _finish(x: IntArray, t: FloatArray, scale: FloatArray, u: float,
     """Rounds of improving single-point moves until none is left; True at an equilibrium."""
     rows = active
     r = np.arange(len(rows))
-    for _ in range(max_rounds + 1):
+    for done in range(max_rounds + 1):
         load = u * x.sum(axis=0)
         c = t[rows] + (load / scale)[None, :]
         arrive = c + (u / scale)[None, :]  # what one more agent would pay
@@ -211,6 +211,8 @@ def _finish(x: IntArray, t: FloatArray, scale: FloatArray, u: float,
         movers = np.flatnonzero(gain > tol)
         if not len(movers):
             return True
+        if done == max_rounds:
+            return False
         # how many agents improve, moving one after another (the m-th leaves C - (m-1)u/a_s
         # and arrives at C_target + m u/a_t)
         a_s, a_t = scale[source[movers]], scale[target[movers]]
@@ -248,9 +250,9 @@ def _equilibrium(
         rho = float(p.sum() / s.sum())
     n = _agents(p, unit, demand)
     travel = _travel(table, demand, supply, columns, max_cost)
-    travel[:, s <= 0] = np.inf  # a facility without supply is no choice
-    t = travel / tau
-    scale = rho * s
+    open_ = s > 0  # a facility without supply is no choice: solve on the others
+    t = travel[:, open_] / tau
+    scale = rho * s[open_]
     reached: npt.NDArray[np.bool_] = np.asarray(np.isfinite(t).any(axis=1), dtype=bool)
     x = np.zeros(t.shape, dtype=np.int64)
     active = np.flatnonzero(reached & (n > 0))
@@ -262,10 +264,12 @@ def _equilibrium(
         warnings.warn(f"RAAM: some agents could still lower their cost after {max_rounds} "
                       "finishing rounds; the costs are close to, not at, equilibrium (raise "
                       "max_rounds or max_cycles)", AccessWarning, stacklevel=3)
-    load = unit * x.sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cost = t + (load / scale)[None, :]
-    return _Equilibrium(x, cost, unit, scale, reached, converged)
+    agents = np.zeros(travel.shape, dtype=np.int64)
+    agents[:, open_] = x
+    cost = np.full(travel.shape, np.inf)
+    cost[:, open_] = t + (unit * x.sum(axis=0) / scale)[None, :]
+    full_scale = np.where(open_, rho * s, np.nan)
+    return _Equilibrium(agents, cost, unit, full_scale, reached, converged)
 
 
 def raam(
@@ -326,7 +330,8 @@ def raam(
     paid = np.where(eq.agents > 0, eq.cost, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = (eq.agents * paid).sum(axis=1) / n
-        one_more = (eq.cost + (eq.unit / eq.scale)[None, :]).min(axis=1)
+        one_more = np.where(np.isfinite(eq.cost), eq.cost + (eq.unit / eq.scale)[None, :],
+                            np.inf).min(axis=1)
     value = np.where(n > 0, mean, one_more)
     n_none = int((~eq.reached).sum())
     if n_none:
