@@ -2,8 +2,9 @@
 
 Their expected values are facts about the measures; the inputs are rebuilt here (access's own
 test draws the five demand cells at random, and every asserted value holds for any draw).
-Tally (see README): agree 8, disagree 0, not expressible: RAAM and access's class-level
-bookkeeping (column overwrites, default-cost choice).
+Tally (see README): agree 8, disagree 0, not expressible: access's class-level bookkeeping
+(column overwrites, default-cost choice). access's six RAAM cases agree, in
+test_peer_access_raam.py.
 """
 
 from __future__ import annotations
