@@ -29,12 +29,13 @@ Method. Every agent starts at its nearest facility. Then ``max_cycles`` damped c
 :math:`(C_{kh} - C_{kl}) / (u/\rho S_h + u/\rho S_l)`, capped by a step
 :math:`\sigma_i = \max(\text{min\_step}, \text{initial\_step} \cdot 2^{-i/\text{half\_life}})`
 (a share of the point's agents, or a number of agents) and divided by the number of points
-moving into or out of the same facilities that cycle. Simultaneous moves can overshoot, so an
-exact finish follows: rounds of single-agent improving moves, each round taking the points with
-the largest gain whose two facilities no other move of the round touches. Every such move
-lowers Rosenthal's potential
+moving into or out of the same facilities that cycle (our crowding guard; access scales by
+arrivals over supply in its first 20 cycles). Simultaneous moves can overshoot, so an exact
+finish follows: rounds of improving moves, each round taking the points with the largest gain
+whose two facilities no other move of the round touches, each moving the agents that, one after
+another, lower their own cost. Every agent so moved lowers Rosenthal's potential
 :math:`\Phi = \sum_{kj} x_{kj} t_{kj}/\tau + \sum_j \sum_{m=1}^{M_j} u\,m/(\rho S_j)`
-(:math:`M_j` agents at :math:`j`) by exactly the mover's gain, so the finish ends, at an
+(:math:`M_j` agents at :math:`j`) by exactly its own gain, so the finish ends, at an
 equilibrium, after finitely many rounds (``max_rounds`` bounds them; an `AccessWarning` says
 if it was not enough).
 
