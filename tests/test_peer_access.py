@@ -2,44 +2,28 @@
 
 Their expected values are facts about the measures; the inputs are rebuilt here (access's own
 test draws the five demand cells at random, and every asserted value holds for any draw).
-Tally (see README): agree 8, disagree 0, not expressible: RAAM and access's class-level
-bookkeeping (column overwrites, default-cost choice).
+Tally (see README): agree 8, disagree 0, not expressible: access's class-level bookkeeping
+(column overwrites, default-cost choice). access's six RAAM cases agree, in
+test_peer_access_raam.py.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
+from support.access_grid import COLUMNS, grid
 
 from optimizer.spatial.access_models import (
     AccessWarning,
-    TravelColumns,
     cumulative_opportunities,
     fca_ratio,
     normalise,
     three_step_fca,
     two_step_fca_decay,
 )
-
-COLUMNS = TravelColumns(origin="origin", destination="dest", cost="cost")
-
-
-def grid(seed: int = 0) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    cells = list(itertools.product(range(5), range(5)))
-    ids = list(range(1, 26))
-    xy = dict(zip(ids, cells, strict=True))
-    table = pd.DataFrame(
-        [(a, b, math.dist(xy[a], xy[b])) for a in ids for b in ids],
-        columns=["origin", "dest", "cost"],
-    )
-    rng = np.random.default_rng(seed)
-    demand_ids = sorted(rng.choice(ids, 5, replace=False).tolist())
-    return table, pd.Series(1.0, index=demand_ids), pd.Series(1.0, index=ids)
 
 
 def quiet(fn, *args, **kwargs):
@@ -50,7 +34,7 @@ def quiet(fn, *args, **kwargs):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_fca_ratio_cases(seed: int) -> None:
-    table, demand, supply = grid(seed)
+    table, demand, supply = grid(5, seed)
     large = quiet(fca_ratio, table, table, demand, supply, columns=COLUMNS)
     assert large["access"].iloc[0] == supply.sum() / demand.sum()  # access: total ratio
     small = quiet(fca_ratio, table, table, demand, supply, max_cost=0.9, columns=COLUMNS)
@@ -62,7 +46,7 @@ def test_fca_ratio_cases(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_two_stage_cases(seed: int) -> None:
-    table, demand, supply = grid(seed)
+    table, demand, supply = grid(5, seed)
     assert quiet(two_step_fca_decay, table, demand, supply,
                  columns=COLUMNS)["access"].iloc[0] == pytest.approx(5)
     assert quiet(two_step_fca_decay, table, demand, supply, max_cost=0.9,
@@ -75,7 +59,7 @@ def test_two_stage_cases(seed: int) -> None:
 
 
 def test_weighted_catchment_and_normalised() -> None:
-    table, demand, supply = grid(1)
+    table, demand, supply = grid(5, 1)
     cum = quiet(cumulative_opportunities, table, supply, demand.index, columns=COLUMNS)
     assert (cum["access"] == 25).all()  # every unit of supply in reach
     near = quiet(cumulative_opportunities, table, supply, demand.index, max_cost=1.0,
@@ -86,6 +70,6 @@ def test_weighted_catchment_and_normalised() -> None:
 
 
 def test_unknown_origins_are_counted_not_refused() -> None:
-    table, demand, supply = grid(2)
+    table, demand, supply = grid(5, 2)
     with pytest.warns(AccessWarning, match="20 rows have an origin"):
         two_step_fca_decay(table[table["dest"].eq(1)], demand, supply, columns=COLUMNS)

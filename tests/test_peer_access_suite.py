@@ -11,7 +11,6 @@ so both readings are asserted. Each test names the access test it rebuilds; tall
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pytest
+from support.access_grid import COLUMNS, grid
 
 from optimizer.errors import DataError, ScenarioError
 from optimizer.spatial.access_models import (
@@ -34,19 +34,8 @@ from optimizer.spatial.access_models import (
     two_step_fca_decay,
 )
 
-COLUMNS = TravelColumns(origin="origin", destination="dest", cost="cost")
 E2SFCA_DEFAULT = {10: 1, 20: 0.68, 30: 0.22}  # access's enhanced_two_stage_fca default
 THREE_DEFAULT = {10: 0.962, 20: 0.704, 30: 0.377, 60: 0.042}  # its three_stage_fca default
-
-
-def grid(sample: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    """Cost table, demand (``sample`` random cells, value 1) and supply (every cell, 1)."""
-    ids = list(range(1, 26))
-    xy = dict(zip(ids, itertools.product(range(5), range(5)), strict=True))
-    table = pd.DataFrame([(a, b, math.dist(xy[a], xy[b])) for a in ids for b in ids],
-                         columns=["origin", "dest", "cost"])
-    chosen = sorted(np.random.default_rng(seed).choice(ids, sample, replace=False).tolist())
-    return table, pd.Series(1.0, index=chosen), pd.Series(1.0, index=ids)
 
 
 def quiet(fn: Callable[..., pd.DataFrame], *args: object, **kwargs: object) -> pd.DataFrame:
