@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import ROOT
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from optimizer.cli import app
 from optimizer.errors import EXIT_DATA, EXIT_SCENARIO, EXIT_USAGE
@@ -91,10 +91,9 @@ def test_coverage_bad_scenario_key_is_scenario_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_run_dianjiang_prints_choice_and_indicators(tmp_path: Path) -> None:
-    out = tmp_path / "run"
-    result = runner.invoke(app, ["run", str(ROOT / "scenarios" / "dianjiang_2025.toml"),
-                                 "--out", str(out), "--no-maps"])
+def test_run_dianjiang_prints_choice_and_indicators(
+        dianjiang_2025_run: tuple[Result, Path]) -> None:
+    result, out = dianjiang_2025_run
     assert result.exit_code == 0, result.output
     assert "dianjiang_2025: optimal" in result.stdout
     assert "why: " in result.stdout
@@ -119,12 +118,12 @@ def test_run_json_is_the_summary(tmp_path: Path) -> None:
 def test_json_stdout_is_pure_json_in_a_real_process(tmp_path: Path) -> None:
     # Solver libraries may write to file descriptor 1 directly, which CliRunner cannot see.
     done = subprocess.run(
-        [sys.executable, "-m", "optimizer", "run", str(ROOT / "scenarios" / "dianjiang_2025.toml"),
+        [sys.executable, "-m", "optimizer", "run", str(ROOT / "scenarios" / "yongchuan_2025.toml"),
          "--out", str(tmp_path / "r"), "--json", "--no-maps"],
         capture_output=True, text=True, check=False, cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["scenario"] == "dianjiang_2025"
+    assert json.loads(done.stdout)["scenario"] == "yongchuan_2025"
 
 
 @pytest.mark.slow
