@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
 Decay = Callable[[FloatArray], FloatArray]
 
 
@@ -184,6 +185,19 @@ def _series(values: pd.Series, what: str) -> FloatArray:
     return v
 
 
+def _two_steps(o: IntArray, d: IntArray, w: FloatArray, p: FloatArray,
+               s: FloatArray) -> FloatArray:
+    """Both FCA steps on the pairs ``(o, d)`` weighted ``w``.
+
+    Each facility's supply over the weighted demand reaching it, summed back per origin with the
+    same weights.
+    """
+    load = np.bincount(d, weights=w * p[o], minlength=len(s))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(load > 0, s / load, 0.0)
+    return np.asarray(np.bincount(o, weights=w * ratio[d], minlength=len(p)), dtype=np.float64)
+
+
 def two_step_fca_decay(
     table: pd.DataFrame,
     demand: pd.Series,
@@ -215,10 +229,7 @@ def two_step_fca_decay(
     """
     p, s = _series(demand, "demand"), _series(supply, "supply")
     o, d, w = _pairs(table, demand.index, supply.index, columns, max_cost, decay, "2SFCA")
-    load = np.bincount(d, weights=w * p[o], minlength=len(s))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(load > 0, s / load, 0.0)
-    access = np.bincount(o, weights=w * ratio[d], minlength=len(p))
+    access = _two_steps(o, d, w, p, s)
     reached = np.bincount(o, weights=(w > 0).astype(float), minlength=len(p)) > 0
     return _frame(access, reached, demand.index)
 
@@ -252,10 +263,7 @@ def three_step_fca(
         total = np.bincount(o_all, weights=w_all, minlength=len(p))
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(total[o] > 0, w / total[o], 0.0)
-    load = np.bincount(d, weights=g * w * p[o], minlength=len(s))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(load > 0, s / load, 0.0)
-    access = np.bincount(o, weights=g * w * ratio[d], minlength=len(p))
+    access = _two_steps(o, d, g * w, p, s)
     return _frame(access, reached, demand.index)
 
 
