@@ -197,24 +197,12 @@ def run_coverage(
 
     Parameters
     ----------
-    towns, demand, facilities : geopandas.GeoDataFrame
-        Validated layers (WGS84 as loaded).
-    settings : TravelSettings
-        Travel settings (mode, CRS, speeds, travel mode per purpose).
-    tier_groups : Mapping[str, Iterable[str]]
-        Group name -> tiers, e.g. :data:`optimizer.spatial.coverage.DEFAULT_TIER_GROUPS`.
-    thresholds : Mapping[str, float | Sequence[float]]
-        Group name -> minutes, e.g. ``{"primary": [15, 30], "referral": 30}``.
+    towns, demand, facilities, settings, tier_groups, thresholds, roads, resources, step_weights
+        What to compute on, as the fields of :class:`CoverageRequest`.
     out_dir : Path
         Output folder; replaced atomically if it exists.
-    roads : geopandas.GeoDataFrame, optional
-        Road lines, required when ``settings.mode == "network"``.
     make_map : bool
         Also draw ``gaps_map.png`` (needs matplotlib).
-    resources : Sequence[str]
-        Facility columns to compute (E)2SFCA access for.
-    step_weights : Mapping[float, float]
-        E2SFCA steps, minutes -> weight (``{30: 1.0}`` gives plain 2SFCA).
     inputs : iterable of path
         The scenario and data paths; an ``out_dir`` holding one of them is refused.
     finish : callable, optional
