@@ -246,10 +246,11 @@ def _environ() -> tuple[str | None, str | None]:
 @pytest.mark.slow
 def test_local_workers_keep_one_blas_thread_and_glibc_trimming(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from optimizer.uncertainty.cluster import _client  # noqa: PLC0415
+    from optimizer.cluster import dask_client  # noqa: PLC0415
+    from optimizer.uncertainty.cluster import WORKER_ENVIRON  # noqa: PLC0415
 
     # as an earlier Dask cluster in this process leaves it
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
-    with _client(None, 1) as client:
+    with dask_client(None, 1, local_workers=1, worker_environ=WORKER_ENVIRON) as client:
         found = list(client.run(_environ).values())
     assert found == [(None, "1")]

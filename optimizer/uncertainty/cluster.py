@@ -8,7 +8,7 @@ plain records (lists of numbers, about 11 kB a draw). No solver objects travel, 
 array is pickled per draw. Batches are cut by cost (a draw with the per-group attribution
 costs one ranking per input group more), about eight per worker, so two workers finish
 together. A local cluster is ``n`` single-threaded worker processes on the loopback interface
-(one BLAS thread each, and glibc's own memory trimming: :data:`_WORKER_ENVIRON`); a scheduler
+(one BLAS thread each, and glibc's own memory trimming: :data:`WORKER_ENVIRON`); a scheduler
 address joins an existing cluster (its workers need medalloc installed; ``--model`` also needs
 the data paths). ``workers = 0`` runs the batches in this process, no Dask, with BLAS held to
 one thread as on a worker (the ranking's small products run ten times slower when BLAS
@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import dask
-from distributed import Client, KilledWorker, LocalCluster, as_completed
+from distributed import KilledWorker, as_completed
 from threadpoolctl import threadpool_limits
 
-from optimizer.errors import SolverError
+from optimizer.cluster import dask_client
 from optimizer.uncertainty.base import DrawBase
 from optimizer.uncertainty.draw import draw_record
 
@@ -38,8 +36,7 @@ __all__ = ["BatchRun", "DrawTask", "batches", "run_batches", "solve_batch"]
 # Dask's default worker environment minus MALLOC_TRIM_THRESHOLD_: setting it turns off
 # glibc's adaptive mmap threshold, so every multi-megabyte temporary of a ranking is mapped
 # and unmapped afresh; measured, a draw ran 2.5 times slower on a worker than in-process.
-_TRIM = "MALLOC_TRIM_THRESHOLD_"
-_WORKER_ENVIRON = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
+WORKER_ENVIRON = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
 OnRecords = Callable[["DrawTask", list[dict[str, Any]] | None], None]
 
 
@@ -129,51 +126,6 @@ def batches(draws: Sequence[int], workers: int, *, cost: Callable[[int], float] 
     return out
 
 
-@contextmanager
-def _without_trim() -> Iterator[None]:
-    """Start workers without ``MALLOC_TRIM_THRESHOLD_`` even if an earlier cluster left it.
-
-    Dask's nanny writes its pre-spawn environment into this process's ``os.environ`` and
-    never takes it back, so a cluster started earlier in the same process (a sweep, a test)
-    would hand it to our workers through inheritance.
-    """
-    saved = os.environ.pop(_TRIM, None)
-    try:
-        yield
-    finally:
-        if saved is not None:
-            os.environ[_TRIM] = saved
-
-
-@contextmanager
-def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="20s",  # type: ignore[no-untyped-call]
-                            set_as_default=False)
-        except OSError as err:
-            raise SolverError(f"cannot reach the Dask scheduler at {scheduler} ({err}); check "
-                              "the address, or leave it out to run on this machine") from None
-        with client:
-            if workers:
-                try:
-                    client.wait_for_workers(workers, timeout=60)
-                except TimeoutError:
-                    raise SolverError(f"the cluster at {scheduler} has fewer than {workers} "
-                                      "workers after 60 s; start more or ask for fewer"
-                                      ) from None
-            yield client
-        return
-    count = max(1, workers or os.cpu_count() or 1)
-    with _without_trim(), \
-            dask.config.set({"distributed.nanny.pre-spawn-environ": _WORKER_ENVIRON}), \
-            LocalCluster(n_workers=count, threads_per_worker=1,  # type: ignore[no-untyped-call]
-                      processes=True, host="127.0.0.1", dashboard_address=None,
-                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
-            Client(cluster, set_as_default=False) as client:  # type: ignore[no-untyped-call]
-        yield client
-
-
 def run_batches(tasks: Sequence[DrawTask], on_records: OnRecords, base: DrawBase, *,
                 scheduler: str | None = None, workers: int | None = None) -> BatchRun:
     """Run ``tasks`` on ``base``; call ``on_records`` here as each finishes.
@@ -194,9 +146,10 @@ def run_batches(tasks: Sequence[DrawTask], on_records: OnRecords, base: DrawBase
             on_records(task, solve_batch(task, base))
         return BatchRun(0, 0.0, time.perf_counter() - t0, time.process_time() - cpu0)
     t0 = time.perf_counter()
-    with _client(scheduler, workers) as client:
+    with dask_client(scheduler, workers, local_workers=workers or os.cpu_count() or 1,
+                     worker_environ=WORKER_ENVIRON) as client:
         used = len(client.scheduler_info()["workers"])
-        shared = client.scatter(base, broadcast=True)  # once, not once per task
+        shared = client.scatter(base, broadcast=True)  # type: ignore[no-untyped-call]  # once
         cpu0 = client.run(_cpu_seconds)
         t1, here0 = time.perf_counter(), time.process_time()
         keys = {f"medalloc-draws-{t.fingerprint[:8]}-{t.draws[0]}": t for t in tasks}
@@ -211,7 +164,7 @@ def run_batches(tasks: Sequence[DrawTask], on_records: OnRecords, base: DrawBase
                     records = None
                 on_records(task, records)
         except BaseException:
-            client.cancel(futures)
+            client.cancel(futures)  # type: ignore[no-untyped-call]
             raise
         t2, here = time.perf_counter(), time.process_time() - here0
         cpu1 = client.run(_cpu_seconds)
