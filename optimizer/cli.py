@@ -188,8 +188,15 @@ def run(
     print_run(summary.data, summary.out_dir)
 
 
-def print_job(text: str, out_dir: Path) -> None:
-    """Print a job's own summary text verbatim, then the report it wrote, if any."""
+def print_job(text: str, out_dir: Path, *, as_json: bool = False,
+              record: str = "summary.json") -> None:
+    """Print a job's own summary text verbatim, then the report it wrote, if any.
+
+    With ``as_json``, print the job's JSON record (``record`` in ``out_dir``) as written instead.
+    """
+    if as_json:
+        sys.stdout.write((out_dir / record).read_text(encoding="utf-8"))
+        return
     console.print(text, highlight=False, markup=False)
     report = out_dir / "report.html"
     if report.is_file():
@@ -279,10 +286,7 @@ def justify(
                                make_map=not no_maps, finish=finish, uncertainty=folder)
 
     summary = guarded(work, as_json=as_json)
-    if as_json:
-        sys.stdout.write((summary.out_dir / "justification.json").read_text(encoding="utf-8"))
-        return
-    print_job(summary.to_text(), summary.out_dir)
+    print_job(summary.to_text(), summary.out_dir, as_json=as_json, record="justification.json")
 
 
 @app.command()
@@ -329,10 +333,7 @@ def sweep(
                              progress=progress, finish=finish)
 
     summary = guarded(work, as_json=as_json)
-    if as_json:
-        sys.stdout.write((target / "summary.json").read_text(encoding="utf-8"))
-        return
-    print_job(summary.to_text(), summary.out_dir)
+    print_job(summary.to_text(), summary.out_dir, as_json=as_json)
 
 
 @app.command()
@@ -378,10 +379,7 @@ def uncertainty(
             raise
 
     summary = guarded(work, as_json=as_json)
-    if as_json:
-        sys.stdout.write((summary.out_dir / "uncertainty.json").read_text(encoding="utf-8"))
-        return
-    print_job(summary.to_text(), summary.out_dir)
+    print_job(summary.to_text(), summary.out_dir, as_json=as_json, record="uncertainty.json")
 
 
 @app.command()
@@ -408,10 +406,7 @@ def coverage(
             finish=finisher(write_coverage_report, maps=not no_maps, xlsx=xlsx, lang=lang))
 
     summary = guarded(work, as_json=as_json)
-    if as_json:
-        sys.stdout.write((summary.out_dir / "summary.json").read_text(encoding="utf-8"))
-        return
-    print_job(summary.to_text(), summary.out_dir)
+    print_job(summary.to_text(), summary.out_dir, as_json=as_json)
 
 
 @app.command()
