@@ -24,6 +24,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from optimizer.report.i18n import indicator_label
 from optimizer.results.files import read_output_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,7 +192,12 @@ def test_planner_workflow_in_chromium(server: tuple[str, Path], browser: Any,
     rows = [[td.text for td in tr.find_elements("tag name", "td")]
             for tr in driver.find_elements("css selector", "#indicators tbody tr")]
     assert len(rows) == len(cli)
-    beds = next(r for r in rows if r[0] == "beds per 1000 (cap)" and r[1] == "2030")
+    # Chinese data, Chinese page: headers and indicator names by the report's Chinese names
+    headers = driver.find_elements("css selector", "#indicators thead th")
+    assert [th.get_attribute("data-column") for th in headers][:2] == ["indicator", "year"]
+    assert [th.text for th in headers][:2] == ["指标", "年份"]
+    beds_zh = indicator_label("beds per 1000 (cap)", "zh")
+    beds = next(r for r in rows if r[0] == beds_zh and r[1] == "2030")
     assert float(beds[6]) == pytest.approx(7.3)
     assert float(beds[7]) == pytest.approx(
         indicator(cli, "beds per 1000 (cap)", 2030, "achieved"), abs=5e-4)
@@ -227,13 +233,13 @@ def test_planner_workflow_in_chromium(server: tuple[str, Path], browser: Any,
     by_id(driver, "compare-selected").click()
     diff_map = wait(lambda: by_id(driver, "diff-map"), 30)
     wait(lambda: diff_map.get_attribute("data-ready") == "1")
-    header = [th.text for th in driver.find_elements("css selector",
-                                                     "#compare-indicators thead th")]
+    header = [th.get_attribute("data-column")
+              for th in driver.find_elements("css selector", "#compare-indicators thead th")]
     assert "difference" in header
     base = read_output_csv(workspace / "runs" / shipped / "out" / "indicators.csv")
     compared = [[td.text for td in tr.find_elements("tag name", "td")]
                 for tr in driver.find_elements("css selector", "#compare-indicators tbody tr")]
-    cap_row = next(r for r in compared if r[0] == "beds per 1000 (cap)" and r[1] == "2030")
+    cap_row = next(r for r in compared if r[0] == beds_zh and r[1] == "2030")
     expected = (indicator(cli, "beds per 1000 (cap)", 2030, "achieved")
                 - indicator(base, "beds per 1000 (cap)", 2030, "achieved"))
     assert float(cap_row[-1]) == pytest.approx(expected, abs=5e-4)
@@ -258,9 +264,16 @@ def test_planner_workflow_in_chromium(server: tuple[str, Path], browser: Any,
     assert driver.find_elements("css selector", "td.bad-cell")
     shot(driver, "bad_upload")
 
-    # 8. English, and no script error on any page.
+    # 8. English, and no script error on any page: the tables show the files' own names.
     driver.get(f"{url}/lang/en?next=/data")
     assert "Datasets" in driver.find_element("tag name", "h1").text
     shot(driver, "data_en")
+    driver.get(f"{url}/runs/{edited}")
+    first = [[td.text for td in tr.find_elements("tag name", "td")][:2]
+             for tr in driver.find_elements("css selector", "#indicators tbody tr")]
+    assert ["beds per 1000 (cap)", "2030"] in first
+    assert by_id(driver, "indicators").find_element("css selector", "thead th").text == \
+        "indicator"
+    shot(driver, "results_en")
     assert console_errors(driver) == []
     assert driver.execute_script("return window.MEDALLOC_ERRORS") == 0

@@ -27,6 +27,7 @@ from optimizer.app.datasets import (
 from optimizer.app.export import write_geopackage
 from optimizer.app.i18n import LANGUAGES, TIER_NAMES, translate, words
 from optimizer.app.jobs import KINDS, Job, JobManager
+from optimizer.app.labels import cell_label, header_label
 from optimizer.app.results import (
     DOWNLOADS,
     RunResults,
@@ -49,13 +50,21 @@ def dumps(payload: Any) -> str:
     return json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")
 
 
-def records(frame: pd.DataFrame | None, limit: int = _MAX_ROWS) -> dict[str, Any]:
-    """A table for the templates: columns and rows of plain values (NaN as None)."""
+def records(frame: pd.DataFrame | None, limit: int = _MAX_ROWS,
+            lang: str = "en") -> dict[str, Any]:
+    """A table for the templates: columns, their headers and rows in ``lang``.
+
+    Rows are plain values (NaN as None), category cells in ``lang``
+    (:mod:`optimizer.app.labels`).
+    """
     if frame is None or frame.empty:
-        return {"columns": [], "rows": [], "more": 0}
+        return {"columns": [], "labels": [], "rows": [], "more": 0}
     shown = frame.head(limit).astype(object).where(frame.head(limit).notna(), None)
-    return {"columns": [str(c) for c in frame.columns], "rows": shown.to_numpy().tolist(),
-            "more": max(0, len(frame) - limit)}
+    columns = [str(c) for c in frame.columns]
+    rows = [[cell_label(c, v, lang) for c, v in zip(columns, row, strict=True)]
+            for row in shown.to_numpy().tolist()]
+    return {"columns": columns, "labels": [header_label(c, lang) for c in columns],
+            "rows": rows, "more": max(0, len(frame) - limit)}
 
 
 def number(value: Any) -> str:
@@ -299,10 +308,10 @@ class Pages:
         context: dict[str, Any] = {"job": job.to_dict(), "lines": job.lines[-200:],
                                    "results": None}
         if results is not None:
-            context.update(self._results_context(job, results))
+            context.update(self._results_context(job, results, self.lang(request)))
         return self.render(request, "run.html", context)
 
-    def _results_context(self, job: Job, results: RunResults) -> dict[str, Any]:
+    def _results_context(self, job: Job, results: RunResults, lang: str) -> dict[str, Any]:
         towns = results.towns
         year = results.last_year
         last_towns = towns[towns["year"] == year] if towns is not None else None
@@ -315,11 +324,12 @@ class Pages:
         return {
             "results": {
                 "summary": results.summary,
-                "indicators": records(results.indicators),
+                "indicators": records(results.indicators, lang=lang),
                 "plan": records(changes[[c for c in plan_columns if c in changes.columns]]
-                                if changes is not None else None),
-                "towns": records(last_towns),
-                "tables": {name: records(frame, 30) for name, frame in results.tables.items()},
+                                if changes is not None else None, lang=lang),
+                "towns": records(last_towns, lang=lang),
+                "tables": {name: records(frame, 30, lang) for name, frame
+                           in results.tables.items()},
                 "justification": justification.read_text(encoding="utf-8")
                 if justification.is_file() else None,
                 "year": year,
@@ -415,12 +425,14 @@ class Pages:
         measure = request.query_params.get("measure") or next(
             (m for m in ("beds_per_1000", *measures) if m in measures), "")
         coverage = {label: r.summary.get("coverage_shares", {}) for label, r in runs.items()}
+        lang = self.lang(request)
         return self.render(request, "compare.html", {
             "labels": list(runs), "run_ids": [j.run_id for j, _ in chosen.values()],
             "jobs": [j.to_dict() for j in self.jobs.all() if j.state == "done"],
-            "indicators": records(compare_indicators(runs)) if len(runs) > 1 else None,
-            "plan": records(compare_plan(runs)) if len(runs) > 1 else None,
-            "towns": records(compare_towns(runs, measure)) if len(runs) > 1 and measure
+            "indicators": records(compare_indicators(runs), lang=lang) if len(runs) > 1
+            else None,
+            "plan": records(compare_plan(runs), lang=lang) if len(runs) > 1 else None,
+            "towns": records(compare_towns(runs, measure), lang=lang) if len(runs) > 1 and measure
             else None,
             "coverage": coverage, "measures": measures, "measure": measure,
         })
