@@ -202,6 +202,9 @@ def test_planner_workflow_in_chromium(server: tuple[str, Path], browser: Any,
     assert float(beds[7]) == pytest.approx(
         indicator(cli, "beds per 1000 (cap)", 2030, "achieved"), abs=5e-4)
     assert "吉安镇" in by_id(driver, "sub-centres").text
+    status = by_id(driver, "solve-status")  # the status in words, the value kept in data-status
+    assert status.get_attribute("data-status") in ("optimal", "feasible")
+    assert status.text in ("最优（已证明）", "可行解（未证明最优）")
     results_map = by_id(driver, "results-map")
     wait(lambda: results_map.get_attribute("data-ready") == "1")
     assert int(results_map.get_attribute("data-with-value")) > 0

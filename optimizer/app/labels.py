@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from optimizer.report.i18n import (
+    group_name,
     indicator_label,
     kind_name,
     measure_label,
@@ -21,6 +22,7 @@ from optimizer.report.i18n import (
     share_column_label,
     tier_name,
 )
+from optimizer.report.vocabulary import per_capita_zh
 
 __all__ = ["cell_label", "header_label"]
 
@@ -34,7 +36,7 @@ _HEADERS_ZH = {
     "reason": "原因", "town_code": "乡镇编码", "town": "乡镇", "population": "常住人口",
     "demand_points": "需求点数", "no_access_points": "无可及机构的需求点",
     "no_access_population": "无可及机构的人口", "difference": "差值", "period": "规划期",
-    "role": "角色", "recruits": "招聘数",
+    "role": "角色", "recruits": "招聘数", "unmet_share": "未满足需求比例",
 }
 _COVERED_POPULATION = re.compile(r"covered_population_(\w+)_(\d+(?:\.\d+)?)")
 
@@ -56,8 +58,14 @@ def header_label(column: str, lang: str) -> str:
         return f"{run}：{header_label(field, lang)}"
     if column in _HEADERS_ZH:
         return _HEADERS_ZH[column]
-    if column.startswith("covered_share_"):
+    match = re.fullmatch(r"covered_share_(\w+?)(?:_(\d+(?:\.\d+)?))?", column)
+    if match and match[2]:
         return share_column_label(column, lang) + "覆盖率"
+    if match:  # towns.csv: the group at the scenario's own threshold
+        return group_name(match[1], lang) + "覆盖率"
+    match = re.fullmatch(r"(\w+)_access_per_(\d+)", column)
+    if match:
+        return f"{per_capita_zh(match[1], int(match[2]))}（可及性，2SFCA）"
     match = _COVERED_POPULATION.fullmatch(column)
     if match:
         return share_column_label(f"covered_share_{match[1]}_{match[2]}", lang) + "覆盖人口"

@@ -39,6 +39,7 @@ from optimizer.app.results import (
 )
 from optimizer.app.safety import AppConfig, UnsafePathError, inside, safe_name
 from optimizer.errors import ScenarioError
+from optimizer.report.i18n import service_name
 
 __all__ = ["Pages"]
 
@@ -115,7 +116,14 @@ class Pages:
         def t(key: str) -> str:
             return translate(key, lang)
 
-        base = {"t": t, "lang": lang, "path": request.url.path + (
+        def col(column: str) -> str:
+            return header_label(column, lang)
+
+        def service(label: str) -> str:
+            return service_name(label, lang)
+
+        base = {"t": t, "col": col, "service": service, "lang": lang,
+                "path": request.url.path + (
             f"?{request.url.query}" if request.url.query else ""),
             "map_words": dumps({**words(lang, "legend."), **words(lang, "layer."),
                                 **words(lang, "tier.")})}
