@@ -71,6 +71,8 @@ import scipy.sparse as sp
 
 from optimizer.errors import DataError, SolverError
 from optimizer.locate.costs import CostData
+from optimizer.locate.heuristic import finite_costs, substitute
+from optimizer.locate.lagrange import fix_sites, median_lagrangian
 from optimizer.solvers.mip import LpSession, MipModel, MipOutcome, SolverOptions, solve_mip
 from optimizer.solvers.status import SolveStatus, relative_gap
 
@@ -88,6 +90,10 @@ _VIOLATION = 1e-7  # a cut must be violated by this much (relative to the client
 _MAX_CUTS = 10000  # cuts added per LP round (warm dual simplex slows down past this)
 _WIDTH = 48  # nearest sites per client kept for the separation (more are fetched on demand)
 _WARM_SLOWDOWN = 2.0  # a warm LP re-solve this many times slower than a cold one: go cold
+# The p-median presolve (`_presolve`): each of its two Lagrangian passes and its vertex
+# substitution get at most these seconds and this share of the time limit.
+_LAG_SECONDS, _LAG_SHARE = 8.0, 0.07
+_SEARCH_SECONDS, _SEARCH_SHARE = 15.0, 0.12
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,21 @@ class _Clients:
         coef = sp.csr_matrix((v, (r, c)), shape=(n_r, self.data.m))
         return phi, rhs, coef
 
+    def at_radius(self, radius: FloatArray) -> tuple[FloatArray, sp.csr_matrix]:
+        """Cuts (B2) with ``D = radius`` per client (clipped to its list): (rhs, coef rows).
+
+        Every ``D`` gives a valid cut; Lagrangian multipliers give ``D_i = lambda_i / w_i``,
+        and those cuts together hold the master LP at or above the Lagrangian bound.
+        """
+        valid: BoolArray = self.pos >= 0
+        last = np.maximum(valid.sum(axis=1) - 1, 0)
+        d = np.minimum(radius, self.cost[np.arange(len(self.rows)), last])
+        enter = valid & (self.cost < d[:, None])
+        gi, ti = np.nonzero(enter)
+        vals = d[gi] - self.cost[gi, ti]
+        coef = sp.csr_matrix((vals, (gi, self.pos[gi, ti])), shape=(len(self.rows), self.data.m))
+        return d, coef
+
     @staticmethod
     def _block(
         idx: IntArray,
@@ -254,26 +275,30 @@ def p_median_benders(
             "Benders decomposition needs HiGHS; use solver='highs' or method='compact'"
         )
     clock = _Clock(options.time_limit)
-    w = data.weights
-    crow = np.flatnonzero(w > 0).astype(np.int64)
+    crow = np.flatnonzero(data.weights > 0).astype(np.int64)
     clients = _Clients(data, crow)
-    wc = w[crow]
-    reach = data.reach_counts()
     best_sel, best_obj = _best(data, start, None, math.inf)
-    loop = _MedianLoop(data, clients, wc, req, p, reach)
-    lb = loop.lp_phase(start, clock, options)
-    stats = loop.stats
-    best_sel, best_obj = _best(data, loop.best_sel, best_sel, best_obj)
-    while not _proven(best_obj, lb, False) and not clock.out():
-        out, found = loop.mip_round(best_sel, clock, options)
-        for sel in found:
-            best_sel, best_obj = _best(data, sel, best_sel, best_obj)
-        if math.isfinite(out.bound):
-            lb = max(lb, out.bound)
-        if out.x is None or not loop.rejected:
-            break  # solved without a missing cut, or stopped by a limit: nothing left to add
+    pre = _presolve(data, clients, req, p, best_sel, best_obj, clock)
+    best_sel, best_obj = pre.best_sel, pre.best_obj
+    stats = dict(pre.stats)
+    if pre.keep is None:
+        core = _median_core(data, clients, req, p, best_sel, clock, options, pre.radius)
+        core_sel = core.selected
+    else:  # sites closed by reduced-cost fixing are gone: solve over the rest
+        sub = _restrict(data, pre.keep)
+        sub_req = np.searchsorted(pre.keep, np.union1d(req, pre.opened)).astype(np.int64)
+        sub_start = None if best_sel is None else np.searchsorted(pre.keep, best_sel)
+        sub_clients = _Clients(sub, crow)
+        core = _median_core(sub, sub_clients, sub_req, p, sub_start, clock, options, pre.radius)
+        core_sel = None if core.selected is None else pre.keep[core.selected]
+    stats.update(core.stats)
+    best_sel, best_obj = _best(data, core_sel, best_sel, best_obj)
     if best_sel is None:
         raise SolverError("p-median (Benders): no solution within the time limit; raise time_limit")
+    # Solutions outside the kept sites cost more than pre.fixed_upper (when sites were fixed);
+    # those inside cost at least the core's bound; every solution at least the Lagrangian's.
+    lb = core.bound if pre.keep is None else min(core.bound, pre.fixed_upper)
+    lb = max(lb, pre.bound)
     proven = _proven(best_obj, lb, False)
     return BendersOutcome(
         SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
@@ -283,6 +308,129 @@ def p_median_benders(
         clock.spent(),
         stats,
     )
+
+
+@dataclass(frozen=True)
+class _Presolved:
+    """What the Lagrangian presolve found (see `_presolve`)."""
+
+    best_sel: IntArray | None
+    best_obj: float
+    bound: float  # the Lagrangian bound (-inf if not run)
+    keep: IntArray | None  # sites left after fixing, None when nothing was fixed
+    opened: IntArray  # sites open in every solution cheaper than fixed_upper
+    fixed_upper: float  # the solution cost the fixing was measured against
+    stats: dict[str, int]
+    radius: FloatArray | None = None  # lambda_i / w_i of the best multipliers
+
+
+def _presolve(
+    data: CostData,
+    clients: _Clients,
+    req: IntArray,
+    p: int,
+    best_sel: IntArray | None,
+    best_obj: float,
+    clock: _Clock,
+) -> _Presolved:
+    """Lagrangian bound, an incumbent by vertex substitution, then reduced-cost fixing.
+
+    See `optimizer.locate.lagrange`: the Lagrangian solution's sites start a vertex
+    substitution (dense costs only); the bound is then pushed towards that solution's cost and
+    the sites whose forced opening (closing) costs more than it are closed (opened).
+    """
+    m, wc = data.m, data.weights[clients.rows]
+    wcost = wc[:, None] * clients.cost
+    none = np.zeros(0, dtype=np.int64)
+    stats = {"lagrange_iter": 0, "fixed_closed": 0, "fixed_open": 0}
+    if len(clients.rows) == 0 or p <= len(req) or p >= m:
+        return _Presolved(best_sel, best_obj, -math.inf, None, none, math.inf, stats)
+    share = math.inf if clock.limit is None else clock.limit
+    lag = median_lagrangian(
+        clients.pos, wcost, m, req, p, best_obj, min(_LAG_SECONDS, _LAG_SHARE * share)
+    )
+    best_sel, best_obj = _best(data, lag.chosen, best_sel, best_obj)
+    if data.dense is not None and best_sel is not None:
+        dense = data.dense if len(clients.rows) == data.n else data.dense[clients.rows]
+        costs = finite_costs(dense) if not np.isfinite(dense).all() else dense
+        seconds = min(_SEARCH_SECONDS, _SEARCH_SHARE * share)
+        found = substitute(costs, wc, best_sel, req, seconds)
+        best_sel, best_obj = _best(data, found, best_sel, best_obj)
+    stats["lagrange_iter"] = lag.iterations
+    radius = lag.lam / wc
+    _, everyone = data.nearest_open(best_sel) if best_sel is not None else (None, None)
+    if everyone is None or not np.isfinite(everyone).all():
+        # the incumbent leaves a (weightless) point unserved: it is no proof of anything
+        return _Presolved(best_sel, best_obj, lag.bound, None, none, math.inf, stats, radius)
+    closed, opened = fix_sites(lag, req, p, best_obj)
+    closed[best_sel] = False  # never true (the incumbent costs UB), kept against float noise
+    stats["fixed_closed"], stats["fixed_open"] = int(closed.sum()), int(opened.sum())
+    keep = np.flatnonzero(~closed).astype(np.int64) if closed.any() else None
+    fixed_open = np.flatnonzero(opened).astype(np.int64)
+    if keep is None and len(fixed_open):
+        keep = np.arange(m, dtype=np.int64)
+    return _Presolved(
+        best_sel, best_obj, lag.bound, keep, fixed_open, best_obj, stats, radius
+    )
+
+
+def _restrict(data: CostData, keep: IntArray) -> CostData:
+    """``data`` over the sites ``keep`` only (sorted positions), the same demand rows."""
+    if data.dense is not None:
+        return CostData(
+            data.demand_ids, data.site_ids[keep], data.weights,
+            dense=np.ascontiguousarray(data.dense[:, keep]),
+        )  # fmt: skip
+    assert data.indptr is not None
+    assert data.indices is not None
+    assert data.pair_costs is not None
+    new_pos = np.full(data.m, -1, dtype=np.int64)
+    new_pos[keep] = np.arange(len(keep))
+    mask = new_pos[data.indices] >= 0
+    row_of = np.repeat(np.arange(data.n), np.diff(data.indptr))
+    counts = np.bincount(row_of[mask], minlength=data.n)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return CostData(
+        data.demand_ids, data.site_ids[keep], data.weights,
+        indptr=indptr, indices=new_pos[data.indices[mask]], pair_costs=data.pair_costs[mask],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Core:
+    selected: IntArray | None
+    bound: float
+    stats: dict[str, int]
+
+
+def _median_core(
+    data: CostData,
+    clients: _Clients,
+    req: IntArray,
+    p: int,
+    start: IntArray | None,
+    clock: _Clock,
+    options: SolverOptions,
+    radius: FloatArray | None,
+) -> _Core:
+    """The Benders LP phase and MIP rounds on ``data``: best sites found and the best bound."""
+    wc = data.weights[clients.rows]
+    reach = data.reach_counts()
+    best_sel, best_obj = _best(data, start, None, math.inf)
+    loop = _MedianLoop(data, clients, wc, req, p, reach)
+    lb = loop.lp_phase(start, clock, options, radius)
+    best_sel, best_obj = _best(data, loop.best_sel, best_sel, best_obj)
+    while not _proven(best_obj, lb, False) and not clock.out():
+        out, found = loop.mip_round(best_sel, clock, options)
+        for sel in found:
+            best_sel, best_obj = _best(data, sel, best_sel, best_obj)
+        if math.isfinite(out.bound):
+            lb = max(lb, out.bound)
+        if out.x is None or not loop.rejected:
+            break  # solved without a missing cut, or stopped by a limit: nothing left to add
+    if _proven(best_obj, lb, False):
+        lb = best_obj
+    return _Core(best_sel, lb, loop.stats)
 
 
 def _best(
@@ -420,8 +568,17 @@ class _MedianLoop:
             interior_point=ipx,
         )
 
-    def lp_phase(self, start: IntArray | None, clock: _Clock, options: SolverOptions) -> float:
-        """Kelley's cutting planes on the master LP, stabilised in-out; returns the LP bound."""
+    def lp_phase(
+        self,
+        start: IntArray | None,
+        clock: _Clock,
+        options: SolverOptions,
+        radius: FloatArray | None = None,
+    ) -> float:
+        """Kelley's cutting planes on the master LP, stabilised in-out; returns the LP bound.
+
+        ``radius`` (per client, from Lagrangian multipliers) adds one cut each at the start.
+        """
         m, p = self.data.m, self.p
         core = np.full(m, p / m)
         if start is not None:
@@ -430,6 +587,9 @@ class _MedianLoop:
         # first cuts at the core point: they bound every theta from the start
         _, rhs, coef = self.clients.separate(core)
         self.add(np.arange(len(self.wc)), rhs, coef)
+        if radius is not None:
+            rhs, coef = self.clients.at_radius(radius)
+            self.add(np.arange(len(self.wc)), rhs, coef)
         runner = _LpRunner(self, options)
         lb, ub, lam = -math.inf, math.inf, 0.5
         for _ in range(_MAX_LP_ROUNDS):
