@@ -151,3 +151,23 @@ def test_restrict_keeps_the_chosen_columns() -> None:
         _, got = sub.nearest_open(np.arange(3))
         _, want = data.nearest_open(kept)
         assert np.array_equal(got, want)
+
+
+def test_lp_session_time_limit_counts_from_each_solve() -> None:
+    # HiGHS's run clock keeps counting over every run() of one instance: a session's later
+    # solve must get its own limit on top of the time already run, not the raw number (which
+    # the clock may have passed already, ending that solve at once with no solution).
+    from optimizer.locate.median import _build  # noqa: PLC0415
+    from optimizer.solvers.mip import LpSession, SolverOptions  # noqa: PLC0415
+
+    costs, w = _instance(4, 30, 12)
+    data, req = prepare_costs(costs, w)
+    rows = np.arange(30, dtype=np.int64)
+    model, _, _ = _build(data, rows, np.full(30, 12), req, 3, None)
+    session = LpSession(model, SolverOptions())
+    first = session.solve(None)
+    ran = session._h.getRunTime()
+    assert ran > 0.0
+    again = session.solve(2.0)
+    assert again.status is first.status is SolveStatus.OPTIMAL
+    assert session._h.getOptionValue("time_limit")[1] >= ran + 2.0
