@@ -350,12 +350,8 @@ def _presolve(
         clients.pos, wcost, m, req, p, best_obj, min(_LAG_SECONDS, _LAG_SHARE * share)
     )
     best_sel, best_obj = _best(data, lag.chosen, best_sel, best_obj)
-    if data.dense is not None and best_sel is not None:
-        dense = data.dense if len(clients.rows) == data.n else data.dense[clients.rows]
-        costs = finite_costs(dense) if not np.isfinite(dense).all() else dense
-        seconds = min(_SEARCH_SECONDS, _SEARCH_SHARE * share)
-        found = substitute(costs, wc, best_sel, req, seconds)
-        best_sel, best_obj = _best(data, found, best_sel, best_obj)
+    found = _search(data, clients.rows, best_sel, req, min(_SEARCH_SECONDS, _SEARCH_SHARE * share))
+    best_sel, best_obj = _best(data, found, best_sel, best_obj)
     stats["lagrange_iter"] = lag.iterations
     radius = lag.lam / wc
     _, everyone = data.nearest_open(best_sel) if best_sel is not None else (None, None)
@@ -372,6 +368,21 @@ def _presolve(
     return _Presolved(
         best_sel, best_obj, lag.bound, keep, fixed_open, best_obj, stats, radius
     )
+
+
+def _search(
+    data: CostData, rows: IntArray, sel: IntArray | None, req: IntArray, seconds: float
+) -> IntArray | None:
+    """Vertex substitution (`optimizer.locate.heuristic.substitute`) from ``sel`` on ``rows``.
+
+    Dense costs only (None otherwise, or without a start): it prices every swap over the whole
+    matrix.
+    """
+    if data.dense is None or sel is None or len(sel) == 0:
+        return None
+    dense = data.dense if len(rows) == data.n else data.dense[rows]
+    costs = finite_costs(dense) if not np.isfinite(dense).all() else dense
+    return substitute(costs, data.weights[rows], sel, req, seconds)
 
 
 def _restrict(data: CostData, keep: IntArray) -> CostData:
@@ -420,6 +431,15 @@ def _median_core(
     loop = _MedianLoop(data, clients, wc, req, p, reach)
     lb = loop.lp_phase(start, clock, options, radius)
     best_sel, best_obj = _best(data, loop.best_sel, best_sel, best_obj)
+    if loop.y_lp is not None and not _proven(best_obj, lb, False) and not clock.out():
+        # the last LP solution's p largest sites, improved by vertex substitution: on the
+        # 20 000 x 1 000 case far better than any rounding alone (0.24 % above the LP bound)
+        rounded = _MedianLoop.largest(loop.y_lp, req, p)
+        share = math.inf if clock.limit is None else clock.limit
+        left = clock.left()
+        seconds = min(_SEARCH_SECONDS, _SEARCH_SHARE * share, math.inf if left is None else left)
+        found = _search(data, clients.rows, rounded, req, seconds)
+        best_sel, best_obj = _best(data, found, best_sel, best_obj)
     while not _proven(best_obj, lb, False) and not clock.out():
         out, found = loop.mip_round(best_sel, clock, options)
         for sel in found:
@@ -541,10 +561,15 @@ class _MedianLoop:
         That is the LP solution itself when it is integral, else a rounding that is usually
         close on geographic instances.
         """
-        score = y.copy()
-        score[self.req] = 2.0
-        rounded = np.argsort(-score, kind="stable")[: self.p].astype(np.int64)
+        rounded = self.largest(y, self.req, self.p)
         self.best_sel, self.best_obj = _best(self.data, rounded, self.best_sel, self.best_obj)
+
+    @staticmethod
+    def largest(y: FloatArray, req: IntArray, p: int) -> IntArray:
+        """The required sites, then the largest ``y``: ``p`` sites in all."""
+        score = y.copy()
+        score[req] = 2.0
+        return np.sort(np.argsort(-score, kind="stable")[:p]).astype(np.int64)
 
     def purge(self, x: FloatArray) -> None:
         """Drop the cuts slack at ``x`` (an LP optimum): every master stays a relaxation."""
@@ -756,8 +781,11 @@ class _CoverMaster:
         self.stats = {"lp_rounds": 0, "cuts": 0, "mip_rounds": 0, "rejected": 0, "groups": self.n_g}
         self.cut_rows: list[sp.csr_matrix] = []
         self.cut_rhs: list[FloatArray] = []
+        self.cut_group: list[IntArray] = []
         self.best = np.zeros(n_col)
         self.best_val = -math.inf
+        self.duals: FloatArray | None = None  # cut-row duals of the last master LP solved
+        self.y_lp: FloatArray | None = None
 
     def consider(self, y: FloatArray) -> float:
         """Keep ``y`` (integral) if it covers more than the best so far; its covered weight."""
@@ -785,6 +813,7 @@ class _CoverMaster:
         shape = (len(take), self.n_col + self.n_g)
         self.cut_rows.append(sp.csr_matrix((v, (r, c)), shape=shape))  # (C2)
         self.cut_rhs.append(rhs[take])
+        self.cut_group.append(take)
         self.stats["cuts"] += len(take)
 
     def violated(self, y_sep: FloatArray, y: FloatArray, theta: FloatArray) -> tuple[int, float]:
@@ -831,6 +860,8 @@ class _CoverMaster:
             if out.x is None:
                 break
             y, theta = np.clip(out.x[:n_col], 0.0, 1.0), out.x[n_col:]
+            self.duals = session.row_duals()[1:]  # row 0 is the budget (C3)
+            self.y_lp = y
             ub = min(ub, out.objective)  # every master LP is a relaxation of the problem
             low = max(low, _coverage_value(self.a, self.w, y)[0])
             if ub - low <= _LP_REL_GAP * abs(ub):
@@ -847,6 +878,83 @@ class _CoverMaster:
                 session.add_rows(block, np.full(len(rhs), -np.inf), rhs)
             core = 0.5 * (core + y)
         return ub
+
+    def dual_bound(self) -> tuple[float, FloatArray]:
+        """An upper bound ``F(y) <= const + s @ y`` for every ``y`` from the LP duals: (const, s).
+
+        For each group, cuts (C2) with multipliers ``u_k >= 0``, ``sum_k u_k <= 1`` (the duals,
+        scaled down where they sum above 1) and ``theta_g <= w_g`` with ``1 - sum_k u_k`` give
+        ``F_g(y) <= sum_k u_k (rhs_k + coef_k @ y) + (1 - sum_k u_k) w_g`` for every ``y`` in
+        ``[0, 1]``: a convex combination of valid over-estimates. Valid whatever the duals are.
+        """
+        n = sum(len(r) for r in self.cut_rhs)
+        if self.duals is None or n == 0:
+            return float(self.w.sum()), np.zeros(self.n_col)
+        u = np.abs(self.duals[:n])
+        rhs = np.concatenate(self.cut_rhs)[: len(u)]
+        group = np.concatenate(self.cut_group)[: len(u)]
+        cuts = sp.vstack(self.cut_rows, format="csr")[: len(u)]
+        total = np.bincount(group, weights=u, minlength=self.n_g)
+        scale = np.where(total > 1.0, 1.0 / np.maximum(total, 1e-300), 1.0)
+        u = u * scale[group]
+        total = np.minimum(total, 1.0)
+        const = float(u @ rhs + (1.0 - total) @ self.w_g)
+        slope = -np.asarray(cuts[:, : self.n_col].T @ u).ravel()  # cuts hold -coef on y
+        return const, np.maximum(slope, 0.0)
+
+    def fixable(self, lower: float) -> BoolArray:
+        """Columns in no solution covering more than ``lower``, by `dual_bound`.
+
+        Opening column ``j`` covers at most ``const + s_j + (sum of the q - 1 largest other
+        s)``; when that is at most ``lower`` (the incumbent's weight), no better solution opens
+        ``j``. The incumbent's own columns are never returned.
+        """
+        const, slope = self.dual_bound()
+        q = min(self.q, self.n_col)
+        if q <= 0:
+            return np.zeros(self.n_col, dtype=bool)
+        top = np.argsort(-slope, kind="stable")[:q]
+        bound = const + float(slope[top].sum())
+        with_j = bound - float(slope[top[-1]]) + slope
+        with_j[top] = bound
+        closed: BoolArray = with_j < lower - 1e-9 * max(abs(lower), 1.0)
+        closed[self.best > 0.5] = False
+        return closed
+
+    def swap_search(self, y: FloatArray, seconds: float) -> FloatArray:
+        """Best-improvement swaps (and additions while fewer than q) from the integral ``y``.
+
+        Swapping open ``r`` for closed ``j`` changes the covered weight by
+        ``gain_j - loss_r + both_rj``: the uncovered weight ``j`` covers, the weight only ``r``
+        covers, and the weight covered only by ``r`` that ``j`` also covers.
+        """
+        deadline = time.perf_counter() + seconds
+        a, w = self.a, self.w
+        at = a.T.tocsr()
+        y = (y > 0.5).astype(np.float64)
+        tol = 1e-9 * max(float(w.sum()), 1.0)
+        while time.perf_counter() < deadline:
+            cnt = a @ y
+            gain = at @ (w * (cnt < 0.5))
+            opened = np.flatnonzero(y > 0.5)
+            gain[opened] = -np.inf
+            if len(opened) < self.q:
+                j = int(np.argmax(gain))
+                if not gain[j] > tol:
+                    break
+                y[j] = 1.0
+                continue
+            if len(opened) == 0:
+                break
+            once = w * (np.abs(cnt - 1.0) < 0.5)
+            loss = at[opened] @ once
+            both = (at[opened].multiply(once[None, :]) @ a).toarray()  # (open, columns)
+            delta = gain[None, :] - loss[:, None] + both
+            r, j = np.unravel_index(int(np.argmax(delta)), delta.shape)
+            if not delta[r, j] > tol:
+                break
+            y[opened[r]], y[j] = 0.0, 1.0
+        return y
 
     def mip_round(self, clock: _Clock, options: SolverOptions) -> tuple[MipOutcome, bool]:
         """The master MIP with every cut so far; an incumbent a cut would cut off stops it."""

@@ -436,6 +436,10 @@ class LpSession:
             np.ascontiguousarray(a.data, dtype=np.float64),
         )
 
+    def row_duals(self) -> FloatArray:
+        """Row dual values of the last solve (HiGHS's signs), one per row."""
+        return np.asarray(self._h.getSolution().row_dual, dtype=np.float64)
+
     def solve(self, time_limit: float | None) -> MipOutcome:
         """Solve (warm after the first call); OPTIMAL only when HiGHS proves the LP optimum."""
         h, ms = self._h, self._hs.HighsModelStatus
