@@ -90,8 +90,9 @@ def test_hand_worked_bound_and_fixing() -> None:
     # closed against UB = 5; site 1 costs >= 4 - 3 + 4 = 5, not above UB: kept; closing site 2
     # costs >= 4 + 4 - 3 = 5: not fixed open.
     costs = np.array([[0.0, 2.0, 5.0], [2.0, 0.0, 3.0], [5.0, 3.0, 0.0]])
-    lag = _lagrangian(costs, np.ones(3), 1, np.zeros(0, dtype=np.int64), 3,
-                      upper=5.0, seconds=1.0, max_iter=1, lam0=np.array([2.0, 2.0, 4.0]))  # fmt: skip
+    lam0 = np.array([2.0, 2.0, 4.0])
+    none = np.zeros(0, dtype=np.int64)
+    lag = _lagrangian(costs, np.ones(3), 1, none, 3, upper=5.0, seconds=1.0, max_iter=1, lam0=lam0)
     assert lag.bound == pytest.approx(4.0)
     assert lag.rho.tolist() == pytest.approx([-2.0, -3.0, -4.0])
     assert lag.chosen.tolist() == [2]

@@ -94,6 +94,8 @@ _WARM_SLOWDOWN = 2.0  # a warm LP re-solve this many times slower than a cold on
 # substitution get at most these seconds and this share of the time limit.
 _LAG_SECONDS, _LAG_SHARE = 8.0, 0.07
 _SEARCH_SECONDS, _SEARCH_SHARE = 15.0, 0.12
+# The MCLP solves the compact model over the columns left once this share is fixed closed.
+_FIX_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -365,9 +367,7 @@ def _presolve(
     fixed_open = np.flatnonzero(opened).astype(np.int64)
     if keep is None and len(fixed_open):
         keep = np.arange(m, dtype=np.int64)
-    return _Presolved(
-        best_sel, best_obj, lag.bound, keep, fixed_open, best_obj, stats, radius
-    )
+    return _Presolved(best_sel, best_obj, lag.bound, keep, fixed_open, best_obj, stats, radius)
 
 
 def _search(
@@ -438,8 +438,8 @@ def _median_core(
         share = math.inf if clock.limit is None else clock.limit
         left = clock.left()
         seconds = min(_SEARCH_SECONDS, _SEARCH_SHARE * share, math.inf if left is None else left)
-        found = _search(data, clients.rows, rounded, req, seconds)
-        best_sel, best_obj = _best(data, found, best_sel, best_obj)
+        improved = _search(data, clients.rows, rounded, req, seconds)
+        best_sel, best_obj = _best(data, improved, best_sel, best_obj)
     while not _proven(best_obj, lb, False) and not clock.out():
         out, found = loop.mip_round(best_sel, clock, options)
         for sel in found:
@@ -750,7 +750,19 @@ def mclp_benders(
     best = np.zeros(a.shape[1])
     best[start] = 1.0
     master.consider(best)
-    ub = master.lp_phase(best, clock, options)
+    share = math.inf if clock.limit is None else clock.limit
+    search = min(_SEARCH_SECONDS, _SEARCH_SHARE * share)
+    master.consider(master.swap_search(best, search))
+    ub = master.lp_phase(master.best, clock, options)
+    if master.y_lp is not None and not _proven(master.best_val, ub, master.integral):
+        rounded = np.zeros(a.shape[1])
+        rounded[np.argsort(-master.y_lp, kind="stable")[:q]] = 1.0
+        master.consider(master.swap_search(rounded, search))
+    if not _proven(master.best_val, ub, master.integral) and not clock.out():
+        closed = master.fixable(master.best_val)
+        master.stats["fixed_closed"] = int(closed.sum())
+        if closed.sum() >= _FIX_SHARE * a.shape[1]:
+            ub = _reduced_mclp(master, ~closed, ub, clock, options)
     while not _proven(master.best_val, ub, master.integral) and not clock.out():
         out, rejected = master.mip_round(clock, options)
         if math.isfinite(out.bound):
@@ -766,6 +778,33 @@ def mclp_benders(
         clock.spent(),
         master.stats,
     )
+
+
+def _reduced_mclp(
+    master: _CoverMaster, keep: BoolArray, ub: float, clock: _Clock, options: SolverOptions
+) -> float:
+    """The compact MCLP over the columns ``keep`` (the others fixed closed); the new bound.
+
+    Solutions opening a fixed column cover at most the incumbent's weight (`fixable`), so the
+    bound is the larger of the incumbent's weight and the reduced MIP's bound.
+    """
+    from optimizer.locate.covering import _mclp_model  # noqa: PLC0415  (covering imports us)
+
+    lower = master.best_val
+    cols = np.flatnonzero(keep)
+    sub = master.a[:, cols].tocsr()
+    live = np.diff(sub.indptr) > 0
+    sub = sub[live]
+    start = np.flatnonzero(master.best[cols] > 0.5).astype(np.int64)
+    out = solve_mip(_mclp_model(sub, master.w[live], master.q, start), clock.options(options))
+    master.stats["reduced_cols"] = len(cols)
+    if out.x is not None:
+        y = np.zeros(master.n_col)
+        y[cols[out.x[: len(cols)] > 0.5]] = 1.0
+        master.consider(y)
+    if math.isfinite(out.bound):
+        ub = min(ub, max(out.bound, lower))
+    return ub
 
 
 class _CoverMaster:
@@ -950,10 +989,10 @@ class _CoverMaster:
             loss = at[opened] @ once
             both = (at[opened].multiply(once[None, :]) @ a).toarray()  # (open, columns)
             delta = gain[None, :] - loss[:, None] + both
-            r, j = np.unravel_index(int(np.argmax(delta)), delta.shape)
-            if not delta[r, j] > tol:
+            r, c = (int(v) for v in np.unravel_index(int(np.argmax(delta)), delta.shape))
+            if not delta[r, c] > tol:
                 break
-            y[opened[r]], y[j] = 0.0, 1.0
+            y[opened[r]], y[c] = 0.0, 1.0
         return y
 
     def mip_round(self, clock: _Clock, options: SolverOptions) -> tuple[MipOutcome, bool]:

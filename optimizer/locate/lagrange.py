@@ -49,16 +49,16 @@ _GAP_FLOOR = 1.0  # Polyak step towards at least twice the bound: long first ste
 
 @dataclass(frozen=True)
 class MedianLagrangian:
-    """The best Lagrangian bound found and its multipliers.
+    r"""The best Lagrangian bound found and its multipliers.
 
     Attributes
     ----------
     bound : float
-        :math:`L(\\lambda)` at the best multipliers: a lower bound on every solution.
+        :math:`L(\lambda)` at the best multipliers: a lower bound on every solution.
     lam : numpy.ndarray
         The multipliers, one per client row.
     rho : numpy.ndarray
-        :math:`\\rho_j` per site at those multipliers.
+        :math:`\rho_j` per site at those multipliers.
     chosen : numpy.ndarray
         Sites of the Lagrangian solution (required first, then the smallest ``rho``).
     iterations : int
@@ -140,10 +140,7 @@ def median_lagrangian(
     cap = np.where(n_valid > 0, wcost[rows, last], 0.0)  # beyond the list: contributes 0
     low = np.where(n_valid > 0, wcost[:, 0], 0.0)
     free_k = p - len(req)
-    if lam0 is None:
-        lam = wcost[rows, np.minimum(1, last)].copy()
-    else:
-        lam = lam0.copy()
+    lam = wcost[rows, np.minimum(1, last)].copy() if lam0 is None else lam0.copy()
     lam = np.clip(lam, low, cap)
     best_val, best_lam, stall, step = -math.inf, lam, 0, 1.0
     best_rho = np.zeros(m)
