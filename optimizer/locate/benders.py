@@ -25,6 +25,22 @@ each LP solution's ``p`` largest sites are an incumbent; then the MIP. No reduct
 candidate radii is needed: the separation only ever looks at a client's sites up to the radius
 where the point's service reaches 1.
 
+*Presolve* (`optimizer.locate.lagrange`, Beasley 1993). Before the master: subgradient steps on
+the Lagrangian of the assignment rows (a lower bound whatever the multipliers), then vertex
+substitution from the Lagrangian solution's sites (an incumbent), then reduced-cost fixing:
+a site whose forced opening costs more than the incumbent, by the Lagrangian bound, is in no
+better solution and is removed (the Benders solve then runs over the remaining sites, and the
+bound returned is ``max(L, min(incumbent, bound over the remaining sites))``: solutions with a
+removed site cost more than the incumbent); a site whose forced closing costs more becomes
+required. The multipliers also give each client one first cut (B2) at
+:math:`D_i = \lambda_i / w_i`; together those cuts hold the first master LP at or above the
+Lagrangian bound. After the LP phase, vertex substitution from the last LP solution's ``p``
+largest sites gives the incumbent the MIP starts from. Measured at 20 000 x 1 000, p = 100:
+the LP bound (11,117,152) is reached in about 90 s, the incumbent is 0.24 % above it, and the
+LP solution is far from integral (305 fractional sites): the Lagrangian fixing then removes no
+site, and the MIP does not close the gap within 120 s. On the 5 000 x 300 case the fixing
+leaves a problem proven in about 2 s.
+
 **Maximal covering** (Cordeau, Furini and Ljubić, EJOR 2019, "Benders decomposition for very
 large scale partial set covering and maximal covering location problems"). On the reduced
 coverage matrix :math:`a` (merged rows with weights :math:`w_i`, see
@@ -40,7 +56,15 @@ Cut (C2) is the subproblem's optimal dual at :math:`\bar y`, tight there: its ri
 :math:`F(\bar y) = \sum_i w_i \min(1, a_i \bar y)`. Here the rows are split into groups, each
 with its own :math:`\theta_g` and cuts (C2) over its rows (``groups=1`` is the single cut; the
 default, about the square root of the rows, converged in far fewer LP rounds on the shared
-instances). The LP phase and MIP phase are as for the p-median.
+instances). The LP phase and MIP phase are as for the p-median, with a swap local search
+(best single swap, priced for all pairs by one sparse product) from the greedy cover and from
+the last LP solution's ``q`` largest columns. After the LP phase the master's duals give, for
+every ``y``, :math:`F(y) \le c + s^\top y` (per group, a convex combination of its cuts (C2)
+and :math:`\theta_g \le w_g`, valid whatever the duals are); a column whose forced opening
+cannot beat the incumbent by that bound is fixed closed, and when half the columns are, the
+compact model over the rest is solved instead of the master MIP. At 20 000 x 1 000, q = 10,
+that bound equals the LP bound but the LP is degenerate (hundreds of columns priced at the
+budget's dual), so only a dozen columns close.
 
 **Set covering** (the same paper's partial set covering with every point to be covered): the
 cover rows are Benders feasibility cuts, added lazily. A set cover of a subset of the rows is a
@@ -56,7 +80,8 @@ incumbent; its cuts are added and the master re-solved. Each master is a relaxat
 problem, so HiGHS's dual bound of every master is a valid bound; the answer is optimal only
 when that bound meets the true objective of the returned sites (relative 1e-6, or less than
 one unit on an integer-valued objective). A time limit leaves the best true solution with the
-best bound, as ``feasible``.
+best bound, as ``feasible``. (HiGHS's ``time_limit`` counts the run time of every ``run()`` of
+one instance, so `optimizer.solvers.mip.LpSession` sets each solve's limit from that clock.)
 """
 
 from __future__ import annotations
