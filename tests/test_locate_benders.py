@@ -206,3 +206,85 @@ def test_a_search_stopped_by_the_solution_callback_is_not_optimal() -> None:
         assert "interrupt" in stopped.raw_status.lower()
     with pytest.raises(SolverError, match="needs HiGHS"):
         solve_mip(model, solver_options("cbc", None, 0.0, None), on_solution=lambda x: False)
+
+
+def _cover_master(seed: int, q: int) -> tuple:
+    from optimizer.locate.benders import _Clock, _CoverMaster  # noqa: PLC0415
+
+    costs, w = _instance(300 + seed, 40, 10)
+    cov = sp.csr_matrix((costs <= 2.5).astype(float))
+    live = np.diff(cov.indptr) > 0
+    a, wl = cov[live], w[live]
+    master = _CoverMaster(a, wl, q, None if seed % 2 else 1)
+    start = np.zeros(a.shape[1])
+    start[:q] = 1.0
+    master.consider(start)
+    master.lp_phase(master.best, _Clock(None), solver_options("highs", None, 0.0, None))
+    values = {
+        s: float(wl[np.asarray(a[:, list(s)].sum(axis=1)).ravel() > 0].sum())
+        for s in itertools.combinations(range(a.shape[1]), q)
+    }
+    return master, a, wl, values
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mclp_dual_bound_and_fixing_against_enumeration(seed: int) -> None:
+    q = 2 + seed % 2
+    master, _, _, values = _cover_master(seed, q)
+    const, slope = master.dual_bound()
+    assert (slope >= 0).all()
+    for s, value in values.items():  # the bound holds for every site set
+        assert value <= const + slope[list(s)].sum() + 1e-9
+    best = max(values.values())
+    optima = [s for s, v in values.items() if v >= best - 1e-9]
+    # fixing against the optimum's own weight (the hardest valid case), from a real incumbent
+    master.best = np.zeros(master.n_col)
+    master.best[list(optima[0])] = 1.0
+    master.best_val = best
+    closed = master.fixable(best)
+    for s, value in values.items():
+        if closed[list(s)].any():
+            assert value <= best + 1e-9  # no better solution opens a closed column
+    # against a weaker incumbent: every solution above it avoids the closed columns
+    lower = sorted(values.values())[len(values) // 2]
+    closed = master.fixable(lower)
+    for s, value in values.items():
+        if value > lower:
+            assert not closed[list(s)].any()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mclp_swap_search_ends_at_a_local_optimum(seed: int) -> None:
+    q = 2 + seed % 2
+    master, a, wl, values = _cover_master(seed, q)
+    start = np.zeros(a.shape[1])
+    start[[0]] = 1.0  # fewer than q: the search adds first
+    y = master.swap_search(start, 10.0)
+    chosen = tuple(np.flatnonzero(y > 0.5).tolist())
+    assert len(chosen) == q
+    value = values[chosen]
+    assert value >= float(wl[np.asarray(a[:, [0]].sum(axis=1)).ravel() > 0].sum())
+    for r in chosen:  # no single swap improves it
+        for j in set(range(a.shape[1])) - set(chosen):
+            other = tuple(sorted((set(chosen) - {r}) | {j}))
+            assert values[other] <= value + 1e-9
+
+
+@pytest.mark.parametrize("seed", [0, 4, 15, 24])  # seeds where the LP bound alone is short
+def test_mclp_benders_reduced_after_fixing_matches_brute_force(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from optimizer.locate import benders  # noqa: PLC0415
+
+    monkeypatch.setattr(benders, "_FIX_SHARE", 0.0)  # always take the reduced compact MIP
+    costs, w = _instance(500 + seed, 40, 12)
+    q, standard = 3, 3.0
+    cov = sp.csr_matrix((costs <= standard).astype(float))
+    live = np.diff(cov.indptr) > 0
+    start = np.zeros(0, dtype=np.int64)
+    out = mclp_benders(cov[live], w[live], q, start, solver_options("highs", None, 0.0, None))
+    assert out.status is SolveStatus.OPTIMAL
+    assert out.objective == _brute_mclp(costs, w, standard, q)
+    # the LP did not prove it: columns were fixed and the reduced MIP did
+    assert out.stats["fixed_closed"] > 0
+    assert out.stats["reduced_cols"] == 12 - out.stats["fixed_closed"]

@@ -436,11 +436,17 @@ class LpSession:
             np.ascontiguousarray(a.data, dtype=np.float64),
         )
 
+    def row_duals(self) -> FloatArray:
+        """Row dual values of the last solve (HiGHS's signs), one per row."""
+        return np.asarray(self._h.getSolution().row_dual, dtype=np.float64)
+
     def solve(self, time_limit: float | None) -> MipOutcome:
         """Solve (warm after the first call); OPTIMAL only when HiGHS proves the LP optimum."""
         h, ms = self._h, self._hs.HighsModelStatus
         if time_limit is not None:
-            h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
+            # HiGHS measures time_limit on the instance's run clock, which keeps counting over
+            # every run() (HiGHS issue 1477): the limit of this solve starts from it.
+            h.setOptionValue("time_limit", float(h.getRunTime() + max(time_limit, 1e-3)))
         t0 = time.perf_counter()
         h.run()
         seconds = time.perf_counter() - t0
