@@ -96,6 +96,7 @@ import scipy.sparse as sp
 
 from optimizer.errors import DataError, SolverError
 from optimizer.locate.costs import CostData
+from optimizer.locate.cover_models import mclp_model
 from optimizer.locate.heuristic import finite_costs, substitute
 from optimizer.locate.lagrange import fix_sites, median_lagrangian
 from optimizer.solvers.mip import LpSession, MipModel, MipOutcome, SolverOptions, solve_mip
@@ -813,15 +814,13 @@ def _reduced_mclp(
     Solutions opening a fixed column cover at most the incumbent's weight (`fixable`), so the
     bound is the larger of the incumbent's weight and the reduced MIP's bound.
     """
-    from optimizer.locate.covering import _mclp_model  # noqa: PLC0415  (covering imports us)
-
     lower = master.best_val
     cols = np.flatnonzero(keep)
     sub = master.a[:, cols].tocsr()
     live = np.diff(sub.indptr) > 0
     sub = sub[live]
     start = np.flatnonzero(master.best[cols] > 0.5).astype(np.int64)
-    out = solve_mip(_mclp_model(sub, master.w[live], master.q, start), clock.options(options))
+    out = solve_mip(mclp_model(sub, master.w[live], master.q, start), clock.options(options))
     master.stats["reduced_cols"] = len(cols)
     if out.x is not None:
         y = np.zeros(master.n_col)

@@ -51,6 +51,7 @@ from optimizer.locate.benders import (
     use_benders,
 )
 from optimizer.locate.costs import LONG_COLUMNS, CostInput
+from optimizer.locate.cover_models import covered_rows, mclp_model
 from optimizer.locate.reduce import dominated_columns, dominated_rows, merge_rows
 from optimizer.locate.result import LocateResult
 from optimizer.solvers.mip import MipModel, SolverOptions, solve_mip
@@ -60,12 +61,6 @@ __all__ = ["lscp", "mclp"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
-
-def _covered_rows(cov: sp.csr_matrix, cols: IntArray) -> npt.NDArray[np.bool_]:
-    if len(cols) == 0:
-        return np.zeros(cov.shape[0], dtype=bool)
-    return np.asarray(cov[:, cols].sum(axis=1)).ravel() > 0
 
 
 def reduce_set_cover(
@@ -93,7 +88,7 @@ def reduce_set_cover(
     """
     stats = {"rows": cov.shape[0], "cols": cov.shape[1]}
     fixed_set = {int(j) for j in fixed}
-    a = cov[~_covered_rows(cov, fixed)]
+    a = cov[~covered_rows(cov, fixed)]
     a, _, _ = merge_rows(a, np.ones(a.shape[0]))
     stats["rows_merged"] = a.shape[0]
     alive = np.setdiff1d(np.arange(cov.shape[1]), np.asarray(sorted(fixed_set), dtype=np.int64))
@@ -108,7 +103,7 @@ def reduce_set_cover(
         if len(single):
             n_essential += len(single)
             fixed_set.update(int(j) for j in alive[single])
-            rows_left = ~_covered_rows(a, single)
+            rows_left = ~covered_rows(a, single)
             keep = np.ones(len(alive), dtype=bool)
             keep[single] = False
             a = a[rows_left][:, keep].tocsr()
@@ -324,7 +319,7 @@ def mclp(
         return inputs.infeasible("mclp", standard=s)
     cov = data.coverage(s)
     w = data.weights
-    done = _covered_rows(cov, req)
+    done = covered_rows(cov, req)
     constant = float(w[done].sum())
     live = ~done & (w > 0) & (np.diff(cov.indptr) > 0)
     a = cov[live]
@@ -359,7 +354,7 @@ def _solve_reduced_mclp(
 ) -> tuple[SolveStatus, IntArray, float, float]:
     """Best ``q`` columns of the reduced MCLP: status, columns, bound and solver seconds."""
     total_left = float(wr.sum())
-    greedy_cov = float(wr[_covered_rows(a, greedy)].sum()) if len(greedy) else 0.0
+    greedy_cov = float(wr[covered_rows(a, greedy)].sum()) if len(greedy) else 0.0
     seconds = 0.0
     if q > 0 and a.shape[0] and greedy_cov < total_left:
         # The trivial bound (all coverable weight) is met iff the rows have a set cover of at
@@ -376,7 +371,7 @@ def _solve_reduced_mclp(
         bo = mclp_benders(a, wr, q, greedy, remaining_time(options, seconds))
         stats.update(bo.stats, benders=1)
         return bo.status, bo.selected, bo.bound, seconds + bo.seconds
-    model = _mclp_model(a, wr, q, greedy)
+    model = mclp_model(a, wr, q, greedy)
     stats.update(
         model_rows=model.a_matrix.shape[0],
         model_cols=model.a_matrix.shape[1],
@@ -389,7 +384,7 @@ def _solve_reduced_mclp(
             f"MCLP: {options.solver} returned no solution ({out.raw_status}); raise time_limit"
         )
     chosen = np.flatnonzero(out.x[: a.shape[1]] > 0.5).astype(np.int64)
-    if float(wr[_covered_rows(a, chosen)].sum()) < greedy_cov:
+    if float(wr[covered_rows(a, chosen)].sum()) < greedy_cov:
         chosen = greedy  # a time-limited incumbent worse than the start: keep the start
     return out.status, chosen, out.bound, seconds
 
@@ -449,25 +444,3 @@ def _pad(selected: IntArray, p: int, m: int) -> IntArray:
         return sel
     free = np.setdiff1d(np.arange(m), sel)[: p - len(sel)]
     return np.sort(np.concatenate([sel, free]))
-
-
-def _mclp_model(a: sp.csr_matrix, w: FloatArray, q: int, greedy: IntArray) -> MipModel:
-    """Reduced MCLP: columns ``y`` (sites), then ``z`` (merged rows); rows (6), ``sum y <= q``."""
-    n_row, n_col = a.shape
-    coupling = sp.hstack([-a, sp.identity(n_row, format="csr")], format="csr")  # (6)
-    budget = sp.csr_matrix(np.concatenate([np.ones(n_col), np.zeros(n_row)])[None, :])
-    start = np.zeros(n_col + n_row)
-    start[greedy] = 1.0
-    start[n_col:] = _covered_rows(a, greedy).astype(np.float64)
-    return MipModel(
-        sense="max",
-        c=np.concatenate([np.zeros(n_col), w]),
-        a_matrix=sp.vstack([coupling, budget], format="csr"),
-        row_lower=np.full(n_row + 1, -np.inf),
-        row_upper=np.concatenate([np.zeros(n_row), [float(q)]]),
-        col_lower=np.zeros(n_col + n_row),
-        col_upper=np.ones(n_col + n_row),
-        integer=np.ones(n_col + n_row, dtype=bool),
-        start=start,
-        integral_objective=bool(np.all(w == np.round(w))),
-    )
