@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,8 @@ from optimizer.model.inputs import ModelInputs
 from optimizer.model.problem import AllocationModel
 from optimizer.model.stages import ModelRun, main_criterion, optimise
 
-__all__ = ["SetValue", "evaluate_sets", "explain_choice", "k_best_sets"]
+__all__ = ["RankedSet", "SetValue", "SubCentreChoice", "evaluate_sets", "explain_choice",
+           "k_best_sets"]
 
 
 @dataclass(frozen=True)
@@ -243,17 +244,85 @@ def _sets(inputs: ModelInputs) -> list[tuple[str, ...]]:
     return sets
 
 
-def explain_choice(inputs: ModelInputs, run: ModelRun, chosen: tuple[str, ...]
-                   ) -> dict[str, Any]:
-    """Rank the admissible sub-centre sets by the scenario's first objective.
+@dataclass(frozen=True)
+class RankedSet:
+    """One admissible sub-centre set in the ranking of :func:`explain_choice`.
 
-    Returns
-    -------
-    dict
-        ``criterion``, ``sense``, ``chosen`` (town names), ``alternatives`` (each set with its
-        value and status, best first), ``best_by_count``, ``marginal`` (per chosen site: the
-        value lost without it, when the smaller set is admissible) and ``reason`` (a sentence).
+    Attributes
+    ----------
+    sites : tuple of str
+        Town names of the set's health centres.
+    facility_ids : tuple of str
+        Their facility ids, sorted.
+    value : float or None
+        The first objective with this set (None: no solution), rounded to 3 decimals.
+    status : str
+        Its solve status.
     """
+
+    sites: tuple[str, ...]
+    facility_ids: tuple[str, ...]
+    value: float | None
+    status: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as written under ``sub_centre_choice`` in ``summary.json``."""
+        return {"sites": list(self.sites), "facility_ids": list(self.facility_ids),
+                "value": self.value, "status": self.status}
+
+
+@dataclass(frozen=True)
+class SubCentreChoice:
+    """Why the model chose its sub-centres: every admissible set ranked by the first objective.
+
+    Attributes
+    ----------
+    criterion, sense : str
+        The scenario's first objective and its sense (``max`` or ``min``).
+    chosen : tuple of str
+        Town names of the chosen set.
+    chosen_value : float or None
+        The chosen set's value.
+    alternatives : tuple of RankedSet
+        Every evaluated set, best first.
+    alternatives_truncated : bool
+        Whether more sets were admissible than ``[explain] max_alternatives`` allowed.
+    best_by_count : Mapping[str, RankedSet]
+        The best set of each size (size as text, as in JSON).
+    marginal : Mapping[str, float]
+        Per chosen town: the value lost without it, when the smaller set is admissible.
+    reason : str
+        The sentence the CLI and the report print.
+    """
+
+    criterion: str
+    sense: str
+    chosen: tuple[str, ...]
+    chosen_value: float | None
+    alternatives: tuple[RankedSet, ...]
+    alternatives_truncated: bool
+    best_by_count: Mapping[str, RankedSet]
+    marginal: Mapping[str, float]
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``sub_centre_choice`` record of ``summary.json``."""
+        return {
+            "criterion": self.criterion,
+            "sense": self.sense,
+            "chosen": list(self.chosen),
+            "chosen_value": self.chosen_value,
+            "alternatives": [r.to_json() for r in self.alternatives],
+            "alternatives_truncated": self.alternatives_truncated,
+            "best_by_count": {k: r.to_json() for k, r in self.best_by_count.items()},
+            "marginal": dict(self.marginal),
+            "reason": self.reason,
+        }
+
+
+def explain_choice(inputs: ModelInputs, run: ModelRun, chosen: tuple[str, ...]
+                   ) -> SubCentreChoice:
+    """Rank the admissible sub-centre sets by the scenario's first objective."""
     scenario = inputs.scenario
     criterion = main_criterion(scenario.objective.order)
     sense = next((s.sense for s in run.stages if s.name == criterion), run.stages[0].sense)
@@ -262,35 +331,28 @@ def explain_choice(inputs: ModelInputs, run: ModelRun, chosen: tuple[str, ...]
     truncated = len(sets) > scenario.explain.max_alternatives
     values = evaluate_sets(model, sets[: scenario.explain.max_alternatives],
                            criterion=criterion, time_limit_s=scenario.explain.time_limit_s)
-    rows: list[dict[str, Any]] = [
-        {"sites": [_town(inputs, f) for f in found.facility_ids],
-         "facility_ids": list(found.facility_ids),
-         "value": round(found.value, 3) if found.value is not None else None,
-         "status": found.status}
+    rows = [
+        RankedSet(tuple(_town(inputs, f) for f in found.facility_ids), tuple(found.facility_ids),
+                  round(found.value, 3) if found.value is not None else None, found.status)
         for found in values
     ]
     sign = -1.0 if sense == "max" else 1.0
-    rows.sort(key=lambda r: (r["value"] is None, sign * (r["value"] or 0.0), r["facility_ids"]))
-    value = {tuple(r["facility_ids"]): r["value"] for r in rows}
-    best_by_count: dict[str, Any] = {}
+    rows.sort(key=lambda r: (r.value is None, sign * (r.value or 0.0), list(r.facility_ids)))
+    value = {r.facility_ids: r.value for r in rows}
+    best_by_count: dict[str, RankedSet] = {}
     for r in rows:
-        best_by_count.setdefault(str(len(r["sites"])), r)
-    marginal = {}
+        best_by_count.setdefault(str(len(r.sites)), r)
+    marginal: dict[str, float] = {}
     for fid in chosen:
         smaller = tuple(f for f in chosen if f != fid)
-        if smaller in value and value[smaller] is not None and value[chosen] is not None:
-            marginal[_town(inputs, fid)] = round(sign * (value[smaller] - value[chosen]), 3)
-    return {
-        "criterion": criterion,
-        "sense": sense,
-        "chosen": [_town(inputs, f) for f in chosen],
-        "chosen_value": value.get(tuple(chosen)),
-        "alternatives": rows,
-        "alternatives_truncated": truncated,
-        "best_by_count": best_by_count,
-        "marginal": marginal,
-        "reason": _reason(inputs, criterion, chosen, value, best_by_count, marginal),
-    }
+        before, now = value.get(smaller), value.get(tuple(chosen))
+        if smaller in value and before is not None and now is not None:
+            marginal[_town(inputs, fid)] = round(sign * (before - now), 3)
+    return SubCentreChoice(
+        criterion=criterion, sense=sense, chosen=tuple(_town(inputs, f) for f in chosen),
+        chosen_value=value.get(tuple(chosen)), alternatives=tuple(rows),
+        alternatives_truncated=truncated, best_by_count=best_by_count, marginal=marginal,
+        reason=_reason(inputs, criterion, chosen, value, best_by_count, marginal))
 
 
 def _town(inputs: ModelInputs, fid: str) -> str:
@@ -298,16 +360,16 @@ def _town(inputs: ModelInputs, fid: str) -> str:
 
 
 def _reason(inputs: ModelInputs, criterion: str, chosen: tuple[str, ...],
-            value: dict[tuple[str, ...], Any], best: dict[str, Any],
+            value: dict[tuple[str, ...], float | None], best: dict[str, RankedSet],
             marginal: dict[str, float]) -> str:
     names = "、".join(_town(inputs, f) for f in chosen)
     unit = objective_unit(inputs, criterion)
     parts = [f"{names} give the best {criterion} of all {len(value)} admissible sets "
              f"({value.get(tuple(chosen), 0):,.0f} {unit})"]
     for count, row in sorted(best.items()):
-        if int(count) != len(chosen) and row["value"] is not None:
-            parts.append(f"the best set of {count} ({'、'.join(row['sites'])}) reaches "
-                         f"{row['value']:,.0f}")
+        if int(count) != len(chosen) and row.value is not None:
+            parts.append(f"the best set of {count} ({'、'.join(row.sites)}) reaches "
+                         f"{row.value:,.0f}")
     if marginal:
         weakest = min(marginal, key=lambda k: (marginal[k], k))
         parts.append(f"the weakest chosen site, {weakest}, adds {marginal[weakest]:,.0f} {unit}"

@@ -22,6 +22,7 @@ import pandas as pd
 
 from optimizer.config.scenario import Scenario
 from optimizer.dataset.load import Dataset
+from optimizer.model.choice import SubCentreChoice
 from optimizer.model.equity import equity_summary
 from optimizer.model.inputs import ModelInputs
 from optimizer.model.objectives import unit_of
@@ -60,7 +61,7 @@ class RunResult:
     plan, towns, indicators, county_hired, access : pandas.DataFrame
         The tables of ``plan.csv``, ``towns.csv``, ``indicators.csv``, ``county_hired.csv``
         and the per-town access figures behind the equity summary.
-    choice : dict or None
+    choice : SubCentreChoice or None
         The comparison of alternative sub-centre choices (``[explain] alternatives``).
     runtime_s : float
         Wall time from loading to the solved tables.
@@ -76,7 +77,7 @@ class RunResult:
     indicators: pd.DataFrame
     county_hired: pd.DataFrame
     access: pd.DataFrame
-    choice: dict[str, Any] | None
+    choice: SubCentreChoice | None
     runtime_s: float
 
     @property
@@ -137,7 +138,7 @@ def _clean(value: float) -> float | None:
 
 
 def _summary(inputs: ModelInputs, dataset: Dataset, run: ModelRun, solution: Solution,
-             plan: pd.DataFrame, access: pd.DataFrame, choice: dict[str, Any] | None,
+             plan: pd.DataFrame, access: pd.DataFrame, choice: SubCentreChoice | None,
              runtime: float | None) -> dict[str, Any]:
     scenario = inputs.scenario
     files = input_files(scenario, dataset)
@@ -209,7 +210,7 @@ def _summary(inputs: ModelInputs, dataset: Dataset, run: ModelRun, solution: Sol
     if run.note:
         summary["note"] = run.note
     if choice is not None:
-        summary["sub_centre_choice"] = choice
+        summary["sub_centre_choice"] = choice.to_json()
     if runtime is not None:
         summary["runtime_s"] = round(runtime, 3)
     return summary
