@@ -32,6 +32,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "app"
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
 webdriver = pytest.importorskip("selenium.webdriver")
+selenium_errors = pytest.importorskip("selenium.common.exceptions")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None or DRIVER is None,
@@ -99,13 +100,20 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def wait(condition: Callable[[], Any], timeout: float = 60, every: float = 0.25) -> Any:
+    """Poll ``condition`` until it is truthy; an element missing or replaced while a page
+    loads (a click that navigates, a page that reloads itself) counts as not yet."""
     deadline = time.time() + timeout
+    last: Exception | None = None
     while time.time() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except (selenium_errors.NoSuchElementException,
+                selenium_errors.StaleElementReferenceException) as err:
+            value, last = None, err
         if value:
             return value
         time.sleep(every)
-    raise AssertionError(f"timed out after {timeout} s")
+    raise AssertionError(f"timed out after {timeout} s" + (f" ({last})" if last else ""))
 
 
 def by_id(driver: Any, element_id: str) -> Any:
