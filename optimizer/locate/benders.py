@@ -95,6 +95,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from optimizer.errors import DataError, SolverError
+from optimizer.locate._common import greedy_cover
 from optimizer.locate.costs import CostData
 from optimizer.locate.cover_models import mclp_model
 from optimizer.locate.heuristic import finite_costs, substitute
@@ -1103,8 +1104,6 @@ def set_cover_rows(
         Status, chosen columns, best lower bound on the count, seconds and a status text, as
         `optimizer.locate.covering.solve_set_cover` returns them.
     """
-    from optimizer.locate._common import greedy_cover  # noqa: PLC0415  (_common imports _solve)
-
     clock = _Clock(options.time_limit)
     a = a.tocsr()
     n_row, n_col = a.shape
