@@ -127,7 +127,7 @@ def test_too_many_grid_points(tmp_path: Path) -> None:
      r"unknown setting\(s\) \['rurall'\] in speeds_kmh\.motorised"),
     ("travel.speds_kmh.motorised.rural", "[30]",
      r"(?s)parameter 'travel\.speds_kmh\.motorised\.rural'.*created: travel\.speds_kmh.*"
-     r"unknown travel setting\(s\) \['speds_kmh'\]"),
+     r"unknown travel setting\(s\) 'speds_kmh' \(did you mean 'speeds_kmh'\?\)"),
     ("population.growth_per_yer.2025", "[0.01]",
      r"(?s)parameter 'population\.growth_per_yer\.2025'.*unknown key "
      r"'population\.growth_per_yer' \(did you mean 'growth_per_year'\?\)"),

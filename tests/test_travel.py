@@ -112,8 +112,11 @@ def test_network_mode_needs_roads(tiny: tuple[gpd.GeoDataFrame, ...]) -> None:
 
 
 def test_from_dict_rejects_unknown_key_naming_allowed_ones() -> None:
-    with pytest.raises(ScenarioError, match=r"\['speed'\].*allowed keys.*detour_factor"):
+    with pytest.raises(ScenarioError, match=r"'speed' \(did you mean 'speeds_kmh'\?\).*"
+                                             r"allowed keys.*detour_factor"):
         TravelSettings.from_dict({"speed": 3})
+    with pytest.raises(ScenarioError, match=r"setting\(s\) 'zzz'; allowed keys"):  # no guess
+        TravelSettings.from_dict({"zzz": 3})
 
 
 def test_from_dict_rejects_unknown_nested_keys() -> None:

@@ -7,6 +7,7 @@ read), so a bad travel key fails when the scenario loads, naming the key.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
@@ -209,8 +210,13 @@ class TravelSettings:
         allowed = [f.name for f in fields(cls)]
         unknown = sorted(set(raw) - set(allowed))
         if unknown:
+            hints = []
+            for key in unknown:
+                guess = difflib.get_close_matches(key, allowed, n=1)
+                hints.append(f"'{key}'" + (f" (did you mean '{guess[0]}'?)" if guess else ""))
             raise ScenarioError(
-                f"unknown travel setting(s) {unknown}; allowed keys are {allowed}"
+                f"unknown travel setting(s) {', '.join(hints)}; allowed keys are "
+                f"{', '.join(allowed)}"
             )
         values: dict[str, Any] = dict(raw)
         if "speeds_kmh" in values:
