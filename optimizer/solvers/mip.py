@@ -218,7 +218,8 @@ def _watch_solutions(highspy: Any, h: Any, on_solution: Callable[[FloatArray], b
 
     def callback(kind: Any, _msg: str, data_out: Any, data_in: Any, _user: Any) -> None:
         if int(kind) == int(kinds.kCallbackMipSolution):
-            if not stop[0] and on_solution(np.asarray(data_out.mip_solution, dtype=np.float64)):
+            # a copy: the array is HiGHS's buffer, reused after the callback returns
+            if not stop[0] and on_solution(np.array(data_out.mip_solution, dtype=np.float64)):
                 stop[0] = True
         elif stop[0]:
             data_in.user_interrupt = True  # only the interrupt callback may stop the search
