@@ -86,6 +86,7 @@ one instance, so `optimizer.solvers.mip.LpSession` sets each solve's limit from 
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from dataclasses import dataclass, field
@@ -121,6 +122,12 @@ _WARM_SLOWDOWN = 2.0  # a warm LP re-solve this many times slower than a cold on
 # substitution get at most these seconds and this share of the time limit.
 _LAG_SECONDS, _LAG_SHARE = 8.0, 0.07
 _SEARCH_SECONDS, _SEARCH_SHARE = 15.0, 0.12
+# After the LP phase the p-median branches in its own LP session (`_MedianTree`) from this many
+# cuts on: at 20 000 x 1 000 (54 000 cuts) HiGHS's master MIP did not finish its root LP in the
+# 25 s left (its bound stayed trivial), while a warm node re-solve takes seconds.
+_OWN_BRANCH_CUTS = 20_000
+_BRANCHINGS = ("auto", "highs", "own")
+_NODE_ROUNDS = 10  # cut rounds per fractional node at most (every round's bound is valid)
 # The MCLP solves the compact model over the columns left once this share is fixed closed.
 _FIX_SHARE = 0.5
 
@@ -277,6 +284,7 @@ def p_median_benders(
     p: int,
     options: SolverOptions,
     start: IntArray | None = None,
+    branching: str = "auto",
 ) -> BendersOutcome:
     """Solve the p-median by Benders decomposition (formulation (B1)-(B5) of this module).
 
@@ -293,6 +301,10 @@ def p_median_benders(
         HiGHS only; ``time_limit`` bounds the whole solve.
     start : numpy.ndarray, optional
         Positions of a good solution (upper bound, core point and MIP start).
+    branching : {"auto", "highs", "own"}
+        After the LP phase: ``"highs"`` re-solves the master MIP with HiGHS (cuts added
+        between solves), ``"own"`` branches in the LP session itself (`_MedianTree`, cuts
+        separated at every node); ``"auto"`` picks ``"own"`` from `_OWN_BRANCH_CUTS` cuts on.
 
     Returns
     -------
@@ -303,6 +315,8 @@ def p_median_benders(
         raise SolverError(
             "Benders decomposition needs HiGHS; use solver='highs' or method='compact'"
         )
+    if branching not in _BRANCHINGS:
+        raise DataError(f"branching: got {branching!r}; use one of {', '.join(_BRANCHINGS)}")
     clock = _Clock(options.time_limit)
     crow = np.flatnonzero(data.weights > 0).astype(np.int64)
     clients = _Clients(data, crow)
@@ -311,14 +325,18 @@ def p_median_benders(
     best_sel, best_obj = pre.best_sel, pre.best_obj
     stats = dict(pre.stats)
     if pre.keep is None:
-        core = _median_core(data, clients, req, p, best_sel, clock, options, pre.radius)
+        core = _median_core(
+            data, clients, req, p, best_sel, clock, options, pre.radius, branching
+        )
         core_sel = core.selected
     else:  # sites closed by reduced-cost fixing are gone: solve over the rest
         sub = _restrict(data, pre.keep)
         sub_req = np.searchsorted(pre.keep, np.union1d(req, pre.opened)).astype(np.int64)
         sub_start = None if best_sel is None else np.searchsorted(pre.keep, best_sel)
         sub_clients = _Clients(sub, crow)
-        core = _median_core(sub, sub_clients, sub_req, p, sub_start, clock, options, pre.radius)
+        core = _median_core(
+            sub, sub_clients, sub_req, p, sub_start, clock, options, pre.radius, branching
+        )
         core_sel = None if core.selected is None else pre.keep[core.selected]
     stats.update(core.stats)
     best_sel, best_obj = _best(data, core_sel, best_sel, best_obj)
@@ -450,6 +468,7 @@ def _median_core(
     clock: _Clock,
     options: SolverOptions,
     radius: FloatArray | None,
+    branching: str = "auto",
 ) -> _Core:
     """The Benders LP phase and MIP rounds on ``data``: best sites found and the best bound."""
     wc = data.weights[clients.rows]
@@ -467,7 +486,11 @@ def _median_core(
         seconds = min(_SEARCH_SECONDS, _SEARCH_SHARE * share, math.inf if left is None else left)
         improved = _search(data, clients.rows, rounded, req, seconds)
         best_sel, best_obj = _best(data, improved, best_sel, best_obj)
-    while not _proven(best_obj, lb, False) and not clock.out():
+    own = branching == "own" or (branching == "auto" and len(loop.cut_rhs) >= _OWN_BRANCH_CUTS)
+    if own and not _proven(best_obj, lb, False) and not clock.out():
+        tree = _MedianTree(loop, options)
+        best_sel, best_obj, lb = tree.run(best_sel, best_obj, lb, clock)
+    while not own and not _proven(best_obj, lb, False) and not clock.out():
         out, found = loop.mip_round(best_sel, clock, options)
         for sel in found:
             best_sel, best_obj = _best(data, sel, best_sel, best_obj)
@@ -569,6 +592,7 @@ class _MedianLoop:
         self.best_sel: IntArray | None = None
         self.best_obj = math.inf
         self.rejected = False
+        self.runner: _LpRunner | None = None
 
     def add(self, take: IntArray, rhs: FloatArray, coef: sp.csr_matrix) -> None:
         """Append the cuts (B2) of clients ``take``: ``theta_i + coef_i @ y >= rhs_i``."""
@@ -642,7 +666,7 @@ class _MedianLoop:
         if radius is not None:
             rhs, coef = self.clients.at_radius(radius)
             self.add(np.arange(len(self.wc)), rhs, coef)
-        runner = _LpRunner(self, options)
+        runner = self.runner = _LpRunner(self, options)
         lb, ub, lam = -math.inf, math.inf, 0.5
         for _ in range(_MAX_LP_ROUNDS):
             if clock.out():
@@ -724,6 +748,130 @@ class _MedianLoop:
         for take, rhs, coef in pending:
             self.add(take, rhs, coef)
         return out, found
+
+
+class _MedianTree:
+    r"""Best-first branch-and-Benders-cut over the p-median master LP, in one HiGHS session.
+
+    A node is the master LP (B1)-(B5) with some sites fixed open (``lo``) or closed (``hi``).
+    Its LP value over any subset of the cuts (B2) is a lower bound on every site set obeying
+    its fixings (each cut holds for every :math:`D`, so it is valid at every node: the cuts
+    are shared); at each node the cuts violated at its LP solution are added and the LP
+    re-solved, up to `_NODE_ROUNDS` rounds while the solution is fractional (the bound of each
+    round holds, so stopping early only weakens it). A node is dropped when
+
+    * its LP is infeasible (no site set obeys the fixings, sum = p and (B5)), or
+    * its bound is at least the incumbent's true cost less the proof tolerance, or
+    * its LP solution is integral with no cut violated: then :math:`\theta_i = \varphi_i(y)`
+      and the LP value is the true cost of those sites, the best of the subtree.
+
+    Every dropped feasible node's bound enters ``floor``; a branched node passes its bound to
+    both children (:math:`y_j = 1` and :math:`y_j = 0` for its most fractional site, which
+    together hold every integral point of the node). So at any time every site set lies in an
+    open node, in a dropped node, or costs at least the incumbent, and
+    ``min(incumbent, floor, open bounds)`` is a lower bound on the optimum; with no open node
+    left it meets the incumbent up to the tolerance: a proof. Each node's LP solution also gives
+    a rounding (fixed-open sites, then the largest ``y``) priced by its true cost.
+    """
+
+    def __init__(self, loop: _MedianLoop, options: SolverOptions) -> None:
+        self.loop = loop
+        runner = loop.runner
+        if runner is not None and runner.session is not None:
+            self.session = runner.session  # warm: the basis of the LP phase's last solve
+        else:
+            self.session = LpSession(loop.master(False, None), options)
+        self.m = loop.data.m
+        self.sites = np.arange(self.m, dtype=np.int64)
+        loop.stats["nodes"] = 0
+
+    def _settle(self, best_obj: float, z: float) -> bool:
+        return z >= best_obj or _proven(best_obj, z, False)
+
+    def _node(
+        self, lo: FloatArray, hi: FloatArray, best_obj: float, clock: _Clock
+    ) -> tuple[bool, float, FloatArray | None, bool]:
+        """Solve a node: (finished, bound, LP solution or None if infeasible, cuts all met)."""
+        loop, m = self.loop, self.m
+        self.session.set_col_bounds(self.sites, lo, hi)
+        rounds, z = 0, -math.inf
+        while True:
+            out = self.session.solve(clock.left())
+            loop.stats["lp_rounds"] += 1
+            if out.x is None:
+                if out.status is SolveStatus.INFEASIBLE:
+                    return True, math.inf, None, True
+                return False, z, None, False  # a limit stopped it: the node stays open
+            z = max(z, out.objective)
+            y, theta = np.clip(out.x[:m], 0.0, 1.0), out.x[m:]
+            if self._settle(best_obj, z):
+                return True, z, y, False
+            take, rhs, coef = loop._violated(y, y, theta)
+            if len(take) == 0:
+                return True, z, y, True
+            rounds += 1
+            fractional = bool(np.any((y > 1e-6) & (y < 1.0 - 1e-6)))
+            n_old = len(loop.cut_rhs)
+            loop.add(take, rhs, coef)
+            block = loop.cuts[n_old:]
+            self.session.add_rows(block, rhs[take], np.full(len(take), np.inf))
+            if fractional and rounds >= _NODE_ROUNDS:
+                out = self.session.solve(clock.left())
+                loop.stats["lp_rounds"] += 1
+                if out.x is None:
+                    if out.status is SolveStatus.INFEASIBLE:
+                        return True, math.inf, None, True
+                    return False, z, None, False
+                z = max(z, out.objective)
+                return True, z, np.clip(out.x[:m], 0.0, 1.0), False
+
+    def run(
+        self, best_sel: IntArray | None, best_obj: float, bound: float, clock: _Clock
+    ) -> tuple[IntArray | None, float, float]:
+        """Branch from the root until proven or out of time: (sites, their cost, lower bound)."""
+        loop, m, data = self.loop, self.m, self.loop.data
+        lo0 = loop.col_lower[:m].copy()
+        hi0 = loop.col_upper[:m].copy()
+        count = 0
+        heap: list[tuple[float, int, FloatArray, FloatArray]] = [(bound, count, lo0, hi0)]
+        floor = math.inf
+        while heap and not clock.out():
+            z0, _, lo, hi = heapq.heappop(heap)
+            if self._settle(best_obj, z0):
+                floor = min(floor, z0)
+                continue
+            loop.stats["nodes"] += 1
+            done, z, y, exact = self._node(lo, hi, best_obj, clock)
+            if not done:
+                heapq.heappush(heap, (z0, count, lo, hi))  # unfinished: its bound stays z0
+                break
+            if y is None:
+                continue  # infeasible: no site set obeys the node's fixings
+            z = max(z, z0)
+            score = np.where(lo > 0.5, 2.0, np.where(hi < 0.5, -1.0, y))
+            rounded = np.sort(np.argsort(-score, kind="stable")[: loop.p]).astype(np.int64)
+            best_sel, best_obj = _best(data, rounded, best_sel, best_obj)
+            frac = np.flatnonzero((y > 1e-6) & (y < 1.0 - 1e-6) & (lo < 0.5) & (hi > 0.5))
+            if self._settle(best_obj, z) or (exact and len(frac) == 0):
+                floor = min(floor, z)
+                continue
+            if len(frac) == 0:
+                # integral but a cut was still violated after the round cap: branch anyway on
+                # a free open site (its y = 1 child is this point again, now separated further)
+                frac = np.flatnonzero((y > 0.5) & (lo < 0.5))
+                if len(frac) == 0:
+                    frac = np.flatnonzero((lo < 0.5) & (hi > 0.5))
+                if len(frac) == 0:
+                    floor = min(floor, z)  # every site fixed: z is this point's bound
+                    continue
+            j = int(frac[np.argmin(np.abs(y[frac] - 0.5))])
+            for value in (1.0, 0.0):
+                lo2, hi2 = lo.copy(), hi.copy()
+                lo2[j] = hi2[j] = value
+                count += 1
+                heapq.heappush(heap, (z, count, lo2, hi2))
+        lower = min([best_obj, floor] + [h[0] for h in heap])
+        return best_sel, best_obj, lower
 
 
 # ----------------------------------------------------------------------------- covering

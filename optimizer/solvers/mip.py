@@ -30,6 +30,7 @@ __all__ = ["SOLVERS", "LpSession", "MipModel", "MipOutcome", "SolverOptions", "s
 
 SOLVERS = ("highs", "cbc")
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 # A relative gap this small is float noise in the solver's own bound, not an open question.
 
 
@@ -434,6 +435,16 @@ class LpSession:
             np.ascontiguousarray(a.indptr[:-1], dtype=np.int32),
             np.ascontiguousarray(a.indices, dtype=np.int32),
             np.ascontiguousarray(a.data, dtype=np.float64),
+        )
+
+    def set_col_bounds(self, cols: IntArray, lower: FloatArray, upper: FloatArray) -> None:
+        """Change the bounds of columns ``cols`` (a branch-and-bound node's fixings)."""
+        k = len(cols)
+        self._h.changeColsBounds(
+            int(k),
+            np.ascontiguousarray(cols, dtype=np.int32),
+            np.ascontiguousarray(lower, dtype=np.float64),
+            np.ascontiguousarray(upper, dtype=np.float64),
         )
 
     def row_duals(self) -> FloatArray:
