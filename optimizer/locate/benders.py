@@ -127,7 +127,7 @@ _SEARCH_SECONDS, _SEARCH_SHARE = 15.0, 0.12
 # 25 s left (its bound stayed trivial), while a warm node re-solve takes seconds.
 _OWN_BRANCH_CUTS = 20_000
 _BRANCHINGS = ("auto", "highs", "own")
-_NODE_ROUNDS = 10  # cut rounds per fractional node at most (every round's bound is valid)
+_NODE_ROUNDS = 4  # cut rounds per fractional node at most (every round's bound is valid)
 # The MCLP solves the compact model over the columns left once this share is fixed closed.
 _FIX_SHARE = 0.5
 
@@ -770,7 +770,8 @@ class _MedianTree:
     together hold every integral point of the node). So at any time every site set lies in an
     open node, in a dropped node, or costs at least the incumbent, and
     ``min(incumbent, floor, open bounds)`` is a lower bound on the optimum; with no open node
-    left it meets the incumbent up to the tolerance: a proof. Each node's LP solution also gives
+    left it meets the incumbent up to the tolerance: a proof. A node stopped by the time limit
+    stays open with the best bound of the solves it finished. Each node's LP solution also gives
     a rounding (fixed-open sites, then the largest ``y``) priced by its true cost.
     """
 
@@ -779,11 +780,30 @@ class _MedianTree:
         runner = loop.runner
         if runner is not None and runner.session is not None:
             self.session = runner.session  # warm: the basis of the LP phase's last solve
+            self._purge()
         else:
             self.session = LpSession(loop.master(False, None), options)
         self.m = loop.data.m
         self.sites = np.arange(self.m, dtype=np.int64)
         loop.stats["nodes"] = 0
+
+    def _purge(self) -> None:
+        """Drop the cuts slack at the session's last LP solution, from the session too.
+
+        Their rows are basic there, so the basis stays optimal; fewer rows make every node's
+        re-solve faster (at 20 000 x 1 000, 37 000 of 54 000 cuts are tight at the LP
+        optimum). Dropping cuts only relaxes the master.
+        """
+        loop = self.loop
+        x = self.session.values()
+        if len(x) != loop.n_col or loop.cuts.shape[0] == 0:
+            return
+        slack = loop.cuts @ x - loop.cut_rhs
+        keep = slack <= 1e-6 * np.maximum(np.abs(loop.cut_rhs), 1.0)
+        drop = np.flatnonzero(~keep)
+        if len(drop):
+            self.session.delete_rows(len(loop.fixed_lower) + drop)
+            loop.cuts, loop.cut_rhs = loop.cuts[keep], loop.cut_rhs[keep]
 
     def _settle(self, best_obj: float, z: float) -> bool:
         return z >= best_obj or _proven(best_obj, z, False)
@@ -843,7 +863,8 @@ class _MedianTree:
             loop.stats["nodes"] += 1
             done, z, y, exact = self._node(lo, hi, best_obj, clock)
             if not done:
-                heapq.heappush(heap, (z0, count, lo, hi))  # unfinished: its bound stays z0
+                count += 1  # unfinished: a solve that ended before the limit still bounds it
+                heapq.heappush(heap, (max(z0, z), count, lo, hi))
                 break
             if y is None:
                 continue  # infeasible: no site set obeys the node's fixings
@@ -865,7 +886,7 @@ class _MedianTree:
                     floor = min(floor, z)  # every site fixed: z is this point's bound
                     continue
             j = int(frac[np.argmin(np.abs(y[frac] - 0.5))])
-            for value in (1.0, 0.0):
+            for value in (0.0, 1.0):  # equal bounds: y_j = 0 first
                 lo2, hi2 = lo.copy(), hi.copy()
                 lo2[j] = hi2[j] = value
                 count += 1

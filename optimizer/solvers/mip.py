@@ -447,6 +447,14 @@ class LpSession:
             np.ascontiguousarray(upper, dtype=np.float64),
         )
 
+    def delete_rows(self, rows: IntArray) -> None:
+        """Delete rows by position (later rows move up); the basis stays warm."""
+        self._h.deleteRows(len(rows), np.ascontiguousarray(rows, dtype=np.int32))
+
+    def values(self) -> FloatArray:
+        """Column values of the last solve."""
+        return np.asarray(self._h.getSolution().col_value, dtype=np.float64)
+
     def row_duals(self) -> FloatArray:
         """Row dual values of the last solve (HiGHS's signs), one per row."""
         return np.asarray(self._h.getSolution().row_dual, dtype=np.float64)
