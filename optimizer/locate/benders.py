@@ -127,7 +127,6 @@ _SEARCH_SECONDS, _SEARCH_SHARE = 15.0, 0.12
 # 25 s left (its bound stayed trivial), while a warm node re-solve takes seconds.
 _OWN_BRANCH_CUTS = 20_000
 _BRANCHINGS = ("auto", "highs", "own")
-_PURGE_WARM = True
 _NODE_ROUNDS = 4  # cut rounds per fractional node at most (every round's bound is valid)
 # The MCLP solves the compact model over the columns left once this share is fixed closed.
 _FIX_SHARE = 0.5
@@ -524,7 +523,11 @@ class _LpRunner:
     After thousands of new cuts the warm dual simplex can take many times longer than an
     interior-point solve from scratch (measured on the 20 000-client master): from the first
     warm solve that slow on, every round starts from scratch, without the cuts slack at the
-    last solution.
+    last solution. While warm, the cuts slack at each LP optimum leave the session too (their
+    rows are basic, so the basis stays optimal): at 20 000 x 1 000 the LP then stays near
+    30 000 rows, its warm rounds take 1-2 s instead of 5-13 s, and the LP bound comes at
+    about 64 s instead of 86 s. Dropped cuts can come back when violated again; every master
+    is still a relaxation, so every LP value is a valid bound.
     """
 
     def __init__(self, loop: _MedianLoop, options: SolverOptions) -> None:
@@ -546,7 +549,7 @@ class _LpRunner:
             self.session = None
             if out.x is not None:
                 self.loop.purge(out.x)
-        elif out.x is not None and _PURGE_WARM:
+        elif out.x is not None:
             self.loop.purge(out.x, self.session)
         return out
 
