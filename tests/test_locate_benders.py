@@ -13,7 +13,15 @@ import scipy.sparse as sp
 from optimizer.errors import DataError, SolverError
 from optimizer.locate import lscp, mclp, p_median
 from optimizer.locate._common import solver_options
-from optimizer.locate.benders import _Clients, mclp_benders, p_median_benders, set_cover_rows
+from optimizer.locate.benders import (
+    _Clients,
+    _Clock,
+    _MedianLoop,
+    _MedianTree,
+    mclp_benders,
+    p_median_benders,
+    set_cover_rows,
+)
 from optimizer.locate.costs import prepare_costs
 from optimizer.locate.result import SolveStatus
 
@@ -288,3 +296,73 @@ def test_mclp_benders_reduced_after_fixing_matches_brute_force(
     # the LP did not prove it: columns were fixed and the reduced MIP did
     assert out.stats["fixed_closed"] > 0
     assert out.stats["reduced_cols"] == 12 - out.stats["fixed_closed"]
+
+
+class _StopAfter:
+    """A clock that runs out after ``k`` checks (a time limit hit mid-tree, deterministically)."""
+
+    def __init__(self, k: int) -> None:
+        self.k, self.limit = k, None
+
+    def out(self) -> bool:
+        self.k -= 1
+        return self.k < 0
+
+    def left(self) -> None:
+        return None
+
+
+# Random instances whose master LP is fractional at its optimum (found by trying seeds): the
+# tree branches on them (more than the root node), besides some where the root settles it.
+_FRACTIONAL = [(7, 80, 16, 3), (12, 80, 16, 3), (18, 80, 16, 3), (3, 60, 14, 5), (15, 30, 14, 6)]
+
+
+_SETTLED = [(100, 40, 12, 4), (101, 40, 12, 3)]
+
+
+@pytest.mark.parametrize(("seed", "n", "m", "p"), [*_FRACTIONAL, *_SETTLED])
+def test_p_median_own_branching_matches_brute_force(seed: int, n: int, m: int, p: int) -> None:
+    # Whatever the tree does, the answer must be the enumerated optimum, proven.
+    costs, w = _instance(seed, n, m)
+    best = _brute_median(costs, w, p)
+    data, req = prepare_costs(costs, w)
+    out = p_median_benders(data, req, p, solver_options("highs", None, 0.0, None), None, "own")
+    assert out.status is SolveStatus.OPTIMAL
+    assert out.objective == pytest.approx(best, rel=1e-9)
+    assert float(w @ costs[:, out.selected].min(axis=1)) == pytest.approx(best, rel=1e-9)
+    assert out.bound <= best * (1 + 1e-9)
+
+
+def test_p_median_tree_stopped_early_keeps_a_valid_bound() -> None:
+    # The tree from the LP optimum, stopped after k node checks: the bound it returns never
+    # exceeds the optimum, the incumbent is the true cost of its sites, and with enough nodes
+    # it proves the optimum. Instances chosen with a fractional master LP (the tree branches).
+    branched = 0
+    for seed, n, m, p in _FRACTIONAL:
+        costs, w = _instance(seed, n, m)
+        best = _brute_median(costs, w, p)
+        data, req = prepare_costs(costs, w)
+        rows = np.flatnonzero(data.weights > 0).astype(np.int64)
+        clients = _Clients(data, rows)
+        options = solver_options("highs", None, 0.0, None)
+        for k in (1, 2, 3, 5, 8, 1000):
+            loop = _MedianLoop(data, clients, data.weights[rows], req, p, data.reach_counts())
+            lb = loop.lp_phase(None, _Clock(None), options)
+            assert lb <= best * (1 + 1e-9)
+            tree = _MedianTree(loop, options)
+            sel, obj, lower = tree.run(loop.best_sel, loop.best_obj, lb, _StopAfter(k))  # type: ignore[arg-type]
+            assert sel is not None
+            assert obj == pytest.approx(float(w @ costs[:, sel].min(axis=1)), rel=1e-12)
+            assert obj >= best * (1 - 1e-9)
+            assert lower <= best * (1 + 1e-9)
+            if k == 1000:
+                assert lower == pytest.approx(best, rel=1e-6)
+                branched += loop.stats["nodes"] > 1
+    assert branched >= 3  # the tree really branched (it does on all five today)
+
+
+def test_branching_is_checked() -> None:
+    costs, w = _instance(1, 10, 5)
+    data, req = prepare_costs(costs, w)
+    with pytest.raises(DataError, match="branching"):
+        p_median_benders(data, req, 2, solver_options("highs", None, 0.0, None), None, "cplex")

@@ -30,6 +30,7 @@ __all__ = ["SOLVERS", "LpSession", "MipModel", "MipOutcome", "SolverOptions", "s
 
 SOLVERS = ("highs", "cbc")
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 # A relative gap this small is float noise in the solver's own bound, not an open question.
 
 
@@ -436,6 +437,24 @@ class LpSession:
             np.ascontiguousarray(a.indices, dtype=np.int32),
             np.ascontiguousarray(a.data, dtype=np.float64),
         )
+
+    def set_col_bounds(self, cols: IntArray, lower: FloatArray, upper: FloatArray) -> None:
+        """Change the bounds of columns ``cols`` (a branch-and-bound node's fixings)."""
+        k = len(cols)
+        self._h.changeColsBounds(
+            int(k),
+            np.ascontiguousarray(cols, dtype=np.int32),
+            np.ascontiguousarray(lower, dtype=np.float64),
+            np.ascontiguousarray(upper, dtype=np.float64),
+        )
+
+    def delete_rows(self, rows: IntArray) -> None:
+        """Delete rows by position (later rows move up); the basis stays warm."""
+        self._h.deleteRows(len(rows), np.ascontiguousarray(rows, dtype=np.int32))
+
+    def values(self) -> FloatArray:
+        """Column values of the last solve."""
+        return np.asarray(self._h.getSolution().col_value, dtype=np.float64)
 
     def row_duals(self) -> FloatArray:
         """Row dual values of the last solve (HiGHS's signs), one per row."""
