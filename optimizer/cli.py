@@ -449,14 +449,12 @@ def locate(
     Example: where would 60 central village clinics cover the most people within 15 minutes by
     e-bike?  medalloc locate mclp --tier village_clinic --p 60 --standard 15 --speed-kmh 15
     """
-    from optimizer.jobs.locate import MODELS, run_locate
+    from optimizer.jobs.locate import MODEL_NEEDS, MODELS, run_locate
 
     def work() -> dict[str, Any]:
         if model not in MODELS:
             raise UsageError(f"MODEL: got {model!r}; use one of {', '.join(MODELS)}")
-        needs = {"lscp": ("standard",), "mclp": ("standard", "p"), "pmedian": ("p",),
-                 "pcenter": ("p",)}[model]
-        for name in needs:
+        for name in MODEL_NEEDS[model]:
             if {"standard": standard, "p": p}[name] is None:
                 raise UsageError(f"{model} needs --{name}")
         finish = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import dask
 from distributed import Client, LocalCluster
@@ -69,7 +69,7 @@ def dask_client(scheduler: str | None, workers: int | None, *, local_workers: in
         return
     environ = {} if worker_environ is None else {
         "distributed.nanny.pre-spawn-environ": dict(worker_environ)}
-    with _without_trim() if worker_environ is not None else _nothing(), \
+    with _without_trim() if worker_environ is not None else nullcontext(), \
             dask.config.set(environ), \
             LocalCluster(n_workers=max(1, local_workers),  # type: ignore[no-untyped-call]
                          threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -77,8 +77,3 @@ def dask_client(scheduler: str | None, workers: int | None, *, local_workers: in
                          scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster, \
             Client(cluster, set_as_default=False) as client:  # type: ignore[no-untyped-call]
         yield client
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield

@@ -43,9 +43,13 @@ from optimizer.results.provenance import sha256_file
 from optimizer.routing.context import OSM_ATTRIBUTION, from_openstreetmap, read_roads
 from optimizer.solvers.status import SolveStatus
 
-__all__ = ["MODELS", "LocateRequest", "LocateRun", "run_locate", "solve_locate", "write_locate"]
+__all__ = ["MODELS", "MODEL_NEEDS", "LocateRequest", "LocateRun", "run_locate", "solve_locate",
+           "write_locate"]
 
 MODELS = ("lscp", "mclp", "pmedian", "pcenter")
+# The parameters each model cannot run without.
+MODEL_NEEDS = {"lscp": ("standard",), "mclp": ("standard", "p"), "pmedian": ("p",),
+               "pcenter": ("p",)}
 ID_ALIASES = ("demand_id", "facility_id", "site_id")
 
 
@@ -190,12 +194,7 @@ class LocateRequest:
         """
         if self.model not in MODELS:
             raise DataError(f"model: got {self.model!r}; use one of {', '.join(MODELS)}")
-        needs = {
-            "lscp": ("standard",),
-            "mclp": ("standard", "p"),
-            "pmedian": ("p",),
-            "pcenter": ("p",),
-        }[self.model]
+        needs = MODEL_NEEDS[self.model]
         given = {"standard": self.standard, "p": self.p}
         missing = [n for n in needs if given[n] is None]
         if missing:
