@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -83,3 +84,50 @@ def test_chinese_report_and_map_render_in_chromium(tmp_path: Path) -> None:
     attrs = body_attributes(result.stdout)
     assert attrs["data-images-loaded"] == attrs["data-images"] != "0", result.stderr[-2000:]
     assert "方案概要" in result.stdout
+
+
+# Every cell holding only a short Chinese word (2-6 characters), as lines its text takes.
+_SPLIT_WORDS = """
+const split = [];
+for (const cell of document.querySelectorAll('td, th')) {
+  const text = cell.textContent.trim();
+  if (!/^[\\u3400-\\u9fff]\\S{1,5}$/.test(text)) continue;
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+  if (lines > 1) split.push(text + ': ' + lines + ' lines');
+}
+return split;
+"""
+
+
+def test_chinese_report_keeps_short_words_on_one_line(tmp_path: Path) -> None:
+    """A narrow window (a phone, half a screen) must not split 约束性 one character per line.
+
+    Chinese has no spaces, so a browser may break between any two characters of a cell; the
+    report marks short words so their column grows instead.
+    """
+    webdriver = pytest.importorskip("selenium.webdriver")
+    driver_path = shutil.which("chromedriver")
+    if CHROMIUM is None or driver_path is None:
+        pytest.skip("chromium-driver not installed (Debian: apt-get install chromium-driver)")
+    dataset = load_dataset([write_tiny(tmp_path / "data")])
+    out = make_run(tmp_path / "run", coverage=True)
+    write_run_report(out, dataset, lang="zh")
+    assert "约束性" in (out / "report.html").read_text(encoding="utf-8")
+
+    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never fetch a driver
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=600,1000", "--proxy-server=127.0.0.1:9", "--no-first-run",
+                 "--disable-background-networking", "--disable-sync", "--disable-extensions"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options,
+                              service=webdriver.ChromeService(executable_path=driver_path))
+    try:
+        driver.get((out / "report.html").as_uri())
+        assert driver.execute_script(_SPLIT_WORDS) == []
+        assert driver.execute_script("return document.querySelectorAll('td.word').length") > 0
+    finally:
+        driver.quit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from html import escape
 from typing import Any
@@ -32,6 +33,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 3px 6px; text-align: lef
          vertical-align: top; }
 th { background: #f2f2f2; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.word, td.word { white-space: nowrap; }  /* a short Chinese word (约束性) is never split */
 tr.unmet td { color: var(--bad); }
 span.met { color: var(--good); font-weight: 600; }
 span.unmet { color: var(--bad); font-weight: 600; }
@@ -101,6 +103,20 @@ def figure(src: str, caption: str, alt: str) -> str:
             f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 
+_SHORT_CJK = re.compile(r"[\u3400-\u9fff][^\s]{0,5}")
+
+
+def _cell_class(numeric: bool, text: str) -> str:
+    """The class of a cell: ``num`` for numbers, ``word`` for a short Chinese word.
+
+    Chinese has no spaces, so a browser may split a short word such as 约束性 one character per
+    line in a narrow column; a ``word`` cell does not wrap and its column grows instead.
+    """
+    if numeric:
+        return ' class="num"'
+    return ' class="word"' if _SHORT_CJK.fullmatch(text) else ""
+
+
 def table(frame: pd.DataFrame, formats: dict[str, Formatter] | None = None,
           *, numeric: Iterable[str] = (), row_class: Callable[[pd.Series], str] | None = None,
           raw: Iterable[str] = ()) -> str:
@@ -108,8 +124,7 @@ def table(frame: pd.DataFrame, formats: dict[str, Formatter] | None = None,
     formats = formats or {}
     numeric_set, raw_set = set(numeric), set(raw)
     head = "".join(
-        f'<th class="num">{esc(c)}</th>' if c in numeric_set else f"<th>{esc(c)}</th>"
-        for c in frame.columns
+        f"<th{_cell_class(c in numeric_set, str(c))}>{esc(c)}</th>" for c in frame.columns
     )
     rows = []
     for _, row in frame.iterrows():
@@ -118,7 +133,7 @@ def table(frame: pd.DataFrame, formats: dict[str, Formatter] | None = None,
             value = row[column]
             text = formats[column](value) if column in formats else _plain(value)
             text = text if column in raw_set else esc(text)
-            css = ' class="num"' if column in numeric_set else ""
+            css = _cell_class(column in numeric_set, "" if column in raw_set else text)
             cells.append(f"<td{css}>{text}</td>")
         klass = row_class(row) if row_class else ""
         attr = f' class="{esc(klass)}"' if klass else ""
