@@ -6,6 +6,7 @@ import html
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from starlette.testclient import TestClient
 from support.cli import ROOT
@@ -102,6 +103,14 @@ def test_chinese_names_of_the_plans() -> None:
         "次中心朱沱镇卫生院：床位（标准下限）")
     assert indicator_label("central village clinics (exact count)", "zh") == (
         "中心村卫生室数（目标）")
+    assert indicator_label("sub-centre 朱沱镇卫生院: doctors + nurses per beds", "zh") == (
+        "次中心朱沱镇卫生院：执业(助理)医师+注册护士与床位之比")
+    assert indicator_label("gps per 1 doctors at every facility (cap)", "zh") == (
+        "各机构全科医生与执业(助理)医师之比（上限）")
+    assert indicator_label("nurses per 1.5 beds at every town (floor)", "zh") == (
+        "各乡镇注册护士与床位之比（按每1.5床位计）（下限）")
+    assert indicator_label("doctors within reach per 1000: spread across towns", "zh") == (
+        "每千人口执业(助理)医师数（可及性）：乡镇间极差")
     assert indicator_label("an unknown form", "zh") == "an unknown form"
     assert service_name("primary (all, 15 min)", "zh") == "基层医疗卫生机构（全体居民，15分钟）"
     assert tier_name("township_health_centre", "zh") == "乡镇卫生院"
@@ -226,3 +235,15 @@ def test_app_runs_pass_the_pages_language(tmp_path: Path,
     client.cookies.set("lang", "en")
     assert client.post("/scenario", data=form).status_code == 303
     assert started == ["zh", "en"]
+
+
+def test_every_indicator_of_the_shipped_plans_has_a_chinese_name(
+    yongchuan_2030_run: Path, dianjiang_2025_run: tuple[object, Path]
+) -> None:
+    """No indicator of either county's plan stays in English on a Chinese page."""
+    names = set()
+    for out in (yongchuan_2030_run, dianjiang_2025_run[1]):
+        names |= set(pd.read_csv(out / "indicators.csv")["indicator"])
+    english = {n: indicator_label(n, "zh") for n in names
+               if re.search(r"[A-Za-z]{2,}", indicator_label(n, "zh"))}
+    assert english == {}

@@ -495,6 +495,12 @@ _STANDARD = re.compile(r"sub-centre (.+): (\w+) \(standard (minimum|maximum)\)")
 _COUNT = re.compile(r"(sub-centres|central village clinics) \((minimum|maximum|exact) count\)")
 _COUNTED = {"sub-centres": "医疗卫生次中心数", "central village clinics": "中心村卫生室数"}
 _BOUND = {"minimum": "下限", "maximum": "上限", "exact": "目标"}
+_RATIO = re.compile(r"(?:sub-centre (.+): )?(\w+(?: \+ \w+)*) per (?:([\d.]+) )?(\w+)"
+                    r"(?: at every (\w+))?(?: \((cap|floor)\))?")
+_SCOPES = {"facility": "各机构", "town": "各乡镇"}
+_SECONDED = re.compile(r"county-hired, township-used: (\w+) seconded to grassroots per a year's "
+                       r"recruits at the named hospitals")
+_REACH = re.compile(r"(\w+) within reach per (\d+): spread across towns( over the mean)?")
 
 
 def indicator_label(indicator: str, lang: str) -> str:
@@ -515,7 +521,35 @@ def indicator_label(indicator: str, lang: str) -> str:
     match = _COUNT.fullmatch(indicator)
     if match:
         return f"{_COUNTED[match[1]]}（{_BOUND[match[2]]}）"
+    match = _SECONDED.fullmatch(indicator)
+    if match:
+        return f"县聘乡用：指定医院当年招聘{resource_name(match[1], lang)}中下沉基层的比例"
+    match = _REACH.fullmatch(indicator)
+    if match:
+        spread = "乡镇间极差与均值之比" if match[3] else "乡镇间极差"
+        return f"{per_capita_zh(match[1], int(match[2]))}（可及性）：{spread}"
+    match = _RATIO.fullmatch(indicator)
+    if match:
+        return _ratio_label(match)
     return indicator
+
+
+def _ratio_label(match: re.Match[str]) -> str:
+    """A ratio row in Chinese.
+
+    ``gps per 1 doctors at every facility (cap)`` -> ``各机构全科医生与执业(助理)医师之比（上限）``.
+    """
+    names = "+".join(resource_name(r, "zh") for r in match[2].split(" + "))
+    per = resource_name(match[4], "zh")
+    base = "" if match[3] in (None, "1") else f"（按每{match[3]}{per}计）"
+    label = f"{names}与{per}之比{base}"
+    if match[5]:
+        label = _SCOPES.get(match[5], f"各{match[5]}") + label
+    if match[1]:
+        label = f"次中心{match[1]}：{label}"
+    if match[6]:
+        label += f"（{text('word.' + match[6], 'zh')}）"
+    return label
 
 
 def reason_kind_name(kind: str, lang: str) -> str:
