@@ -43,13 +43,18 @@ def write_atomically(path: Path, data: bytes, *, fsync: bool = True) -> None:
 def write_record(path: Path, record: Record, *, compact: bool = False,
                  fsync: bool = True) -> Path:
     """Store ``record`` as sorted JSON (indented, or one line with ``compact``); return ``path``."""
+    write_atomically(path, record_bytes(record, compact=compact), fsync=fsync)
+    return path
+
+
+def record_bytes(record: Record, *, compact: bool = False) -> bytes:
+    """``record`` as the bytes `write_record` stores: sorted JSON, UTF-8, one final newline."""
     if compact:
         text = json.dumps(record, ensure_ascii=False, sort_keys=True, allow_nan=False,
                           separators=(",", ":"))
     else:
         text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False)
-    write_atomically(path, (text + "\n").encode("utf-8"), fsync=fsync)
-    return path
+    return (text + "\n").encode("utf-8")
 
 
 def read_record(path: Path, key: str, value: object, fingerprint: str) -> Record | None:

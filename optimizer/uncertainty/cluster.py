@@ -4,8 +4,10 @@ The draw base (:class:`~optimizer.uncertainty.base.DrawBase`: arrays of points, 
 facilities and sets, about 200 kB for Yongchuan) is built once by the caller and scattered to
 every worker once (``client.scatter(..., broadcast=True)``); each task is then a
 :class:`DrawTask` (draw numbers, seed, fingerprint) and a reference to that base, and returns
-plain records (lists of numbers, about 11 kB a draw). No solver objects travel, and no large
-array is pickled per draw. Batches are cut by cost (a draw with the per-group attribution
+each draw's record already encoded as the JSON its file holds (about 11 kB a draw), so the
+caller only writes bytes: encoding the records in the one storing process was most of the
+serial work that kept two workers from twice one worker's speed. No solver objects travel, and
+no large array is pickled per draw. Batches are cut by cost (a draw with the per-group attribution
 costs one ranking per input group more), about eight per worker, so two workers finish
 together. A local cluster is ``n`` single-threaded worker processes on the loopback interface
 (one BLAS thread each, and glibc's own memory trimming: :data:`WORKER_ENVIRON`); a scheduler
@@ -22,7 +24,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
-from typing import Any
 
 from distributed import KilledWorker, as_completed
 from threadpoolctl import threadpool_limits
@@ -30,6 +31,7 @@ from threadpoolctl import threadpool_limits
 from optimizer.cluster import dask_client
 from optimizer.uncertainty.base import DrawBase
 from optimizer.uncertainty.draw import draw_record
+from optimizer.uncertainty.store import draw_bytes
 
 __all__ = ["BatchRun", "DrawTask", "batches", "run_batches", "solve_batch"]
 
@@ -37,7 +39,8 @@ __all__ = ["BatchRun", "DrawTask", "batches", "run_batches", "solve_batch"]
 # glibc's adaptive mmap threshold, so every multi-megabyte temporary of a ranking is mapped
 # and unmapped afresh; measured, a draw ran 2.5 times slower on a worker than in-process.
 WORKER_ENVIRON = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
-OnRecords = Callable[["DrawTask", list[dict[str, Any]] | None], None]
+# (task, [(draw, its encoded record)] or None for a lost batch)
+OnRecords = Callable[["DrawTask", list[tuple[int, bytes]] | None], None]
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,11 @@ def _cpu_seconds() -> float:
     return time.process_time()
 
 
-def solve_batch(task: DrawTask, base: DrawBase) -> list[dict[str, Any]]:
-    """Compute every draw of ``task`` (on a worker); each record carries the fingerprint."""
+def solve_batch(task: DrawTask, base: DrawBase) -> list[tuple[int, bytes]]:
+    """Compute every draw of ``task`` (on a worker): ``(draw, record as its file holds it)``.
+
+    Each record carries the fingerprint.
+    """
     out = []
     with threadpool_limits(limits=1, user_api="blas"):
         for draw in task.draws:
@@ -96,7 +102,7 @@ def solve_batch(task: DrawTask, base: DrawBase) -> list[dict[str, Any]]:
 
                 record["model"] = model_record(task.scenario_path, base, task.seed, draw)
             record["fingerprint"] = task.fingerprint
-            out.append(record)
+            out.append((draw, draw_bytes(record)))
     return out
 
 
@@ -159,7 +165,7 @@ def run_batches(tasks: Sequence[DrawTask], on_records: OnRecords, base: DrawBase
             for future in as_completed(futures, loop=client.loop):  # type: ignore[no-untyped-call]
                 task = keys[str(future.key)]
                 try:
-                    records: list[dict[str, Any]] | None = future.result()
+                    records: list[tuple[int, bytes]] | None = future.result()
                 except (KilledWorker, CancelledError):  # lost: these draws stay missing
                     records = None
                 on_records(task, records)

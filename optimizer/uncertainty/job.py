@@ -36,7 +36,7 @@ from optimizer.uncertainty.base import prepare_base
 from optimizer.uncertainty.cluster import DrawTask, batches, run_batches
 from optimizer.uncertainty.conclusion import sentences
 from optimizer.uncertainty.draw import evaluate, groups, nominal_inputs
-from optimizer.uncertainty.store import read_draws, write_draw
+from optimizer.uncertainty.store import read_draws, store_draw
 from optimizer.uncertainty.summary import summarise
 
 __all__ = ["VERSION", "UncertaintySummary", "run_uncertainty"]
@@ -189,13 +189,13 @@ def run_uncertainty(
                           stamp, model) for batch in cut]
         done, missing = len(earlier), list[int]()
 
-        def store(task: DrawTask, records: list[dict[str, Any]] | None) -> None:
+        def store(task: DrawTask, records: list[tuple[int, bytes]] | None) -> None:
             nonlocal done
             if records is None:
                 missing.extend(task.draws)
                 return
-            for record in records:
-                write_draw(folder, record)
+            for draw, data in records:
+                store_draw(folder, draw, data)
             done += len(records)
             say(done, n)
 

@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from optimizer.results.records import read_record, write_record
+from optimizer.results.records import read_record, record_bytes, write_atomically
 
-__all__ = ["draw_path", "read_draws", "write_draw"]
+__all__ = ["draw_bytes", "draw_path", "read_draws", "store_draw"]
 
 
 def draw_path(folder: Path, draw: int) -> Path:
@@ -28,9 +28,20 @@ def draw_path(folder: Path, draw: int) -> Path:
     return folder / f"draw_{draw:06d}.json"
 
 
-def write_draw(folder: Path, record: dict[str, Any]) -> Path:
-    """Store one draw's record as sorted JSON (atomically, without ``fsync``); return the file."""
-    return write_record(draw_path(folder, int(record["draw"])), record, compact=True, fsync=False)
+def draw_bytes(record: dict[str, Any]) -> bytes:
+    """A draw's record as its file holds it: one line of sorted JSON.
+
+    Encoded where the draw is computed (on a worker), so the one process storing the draws
+    only writes bytes: the encoding was most of its serial work.
+    """
+    return record_bytes(record, compact=True)
+
+
+def store_draw(folder: Path, draw: int, data: bytes) -> Path:
+    """Store draw ``draw``'s encoded record (`draw_bytes`) atomically, without ``fsync``."""
+    path = draw_path(folder, draw)
+    write_atomically(path, data, fsync=False)
+    return path
 
 
 def read_draws(folder: Path, draws: Iterable[int], fingerprint: str) -> dict[int, dict[str, Any]]:
