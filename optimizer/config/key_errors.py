@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["describe_key_error"]
+__all__ = ["describe_key_error", "did_you_mean"]
+
+
+def did_you_mean(key: str, allowed: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the allowed key closest to ``key``, or ``""`` if none is."""
+    guess = difflib.get_close_matches(key, list(allowed), n=1)
+    return f" (did you mean '{guess[0]}'?)" if guess else ""
 
 
 def describe_key_error(
@@ -29,8 +36,7 @@ def describe_key_error(
     """
     if error["type"] == "extra_forbidden":
         last = key.rsplit(".", 1)[-1].strip('"')
-        guess = difflib.get_close_matches(last, allowed, n=1)
-        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        hint = did_you_mean(last, allowed)
         return f"{path}: unknown key '{key}'{hint}; allowed here: {', '.join(allowed)}"
     if error["type"] == "missing":
         return f"{path}: missing key '{key}'"

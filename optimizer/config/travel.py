@@ -7,7 +7,6 @@ read), so a bad travel key fails when the scenario loads, naming the key.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyproj
 
+from optimizer.config.key_errors import did_you_mean
 from optimizer.errors import ScenarioError
 
 __all__ = ["NETWORK", "SETTINGS", "STRAIGHT_LINE", "TRAVEL_MODES", "URBAN_KINDS", "TravelSettings"]
@@ -210,10 +210,7 @@ class TravelSettings:
         allowed = [f.name for f in fields(cls)]
         unknown = sorted(set(raw) - set(allowed))
         if unknown:
-            hints = []
-            for key in unknown:
-                guess = difflib.get_close_matches(key, allowed, n=1)
-                hints.append(f"'{key}'" + (f" (did you mean '{guess[0]}'?)" if guess else ""))
+            hints = [f"'{key}'{did_you_mean(key, allowed)}" for key in unknown]
             raise ScenarioError(
                 f"unknown travel setting(s) {', '.join(hints)}; allowed keys are "
                 f"{', '.join(allowed)}"
