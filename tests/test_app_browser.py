@@ -23,6 +23,7 @@ import httpx
 import openpyxl
 import pandas as pd
 import pytest
+from support.browser import chrome_options, start_chrome
 
 from optimizer.report.i18n import indicator_label
 from optimizer.results.files import read_output_csv
@@ -78,20 +79,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never fetch a driver
     downloads = tmp_path_factory.mktemp("downloads")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1400,1800", "--proxy-server=127.0.0.1:9",
-                 "--no-first-run", "--disable-background-networking", "--disable-sync",
-                 "--disable-component-update", "--disable-extensions"):
-        options.add_argument(flag)
+    options = chrome_options(webdriver, str(CHROMIUM), width=1400, height=1800)
     options.add_experimental_option("prefs", {
         "download.default_directory": str(downloads), "download.prompt_for_download": False})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options,
-                              service=webdriver.ChromeService(executable_path=str(DRIVER)))
+    driver = start_chrome(webdriver, options, str(DRIVER))
     driver.execute_cdp_cmd("Page.setDownloadBehavior",
                            {"behavior": "allow", "downloadPath": str(downloads)})
     driver.downloads = downloads

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import matplotlib.image as mpimg
 import pytest
+from support.browser import chrome_options, start_chrome
 from support.report_runs import make_run
 from support.tiny import write_tiny
 
@@ -116,15 +116,8 @@ def test_chinese_report_keeps_short_words_on_one_line(tmp_path: Path) -> None:
     write_run_report(out, dataset, lang="zh")
     assert "约束性" in (out / "report.html").read_text(encoding="utf-8")
 
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never fetch a driver
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=600,1000", "--proxy-server=127.0.0.1:9", "--no-first-run",
-                 "--disable-background-networking", "--disable-sync", "--disable-extensions"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options,
-                              service=webdriver.ChromeService(executable_path=driver_path))
+    options = chrome_options(webdriver, CHROMIUM, width=600, height=1000)
+    driver = start_chrome(webdriver, options, driver_path)
     try:
         driver.get((out / "report.html").as_uri())
         assert driver.execute_script(_SPLIT_WORDS) == []
