@@ -69,6 +69,28 @@ VILLAGE_CLINIC_DOCTORS = 1
 # Health-centre beds per resident in urban subdistricts relative to rural towns (community
 # health centres keep few inpatient beds).
 URBAN_CENTRE_BED_WEIGHT = 0.3
+
+# Hospital workload in the data's year, ESTIMATED (no registry figure was found): bed occupancy
+# by grade and average stay by grade, from the Ministry of Health's 2010 efficiency table
+# (三级 102.9 %, 12.5 days; 二级 87.3 %, 9.4 days; all hospitals 86.7 %, 10.5 days) rescaled to
+# the 2021 all-hospital level (74.55 %, 9.20 days; National Administration of TCM, 2021
+# statistics digest table B05); TCM hospitals' stay is that digest's own 9.3 days. Grade: a
+# tertiary hospital is 三级, every other hospital is taken as 二级. A psychiatric or
+# elderly-care hospital's stay is far longer and was not found: left empty (its bed need then
+# follows its occupancy alone). admissions = beds x occupancy x 365 / stay.
+OCCUPANCY_2021_SCALE = 74.55 / 86.7
+STAY_2021_SCALE = 9.20 / 10.5
+OCCUPANCY_BY_GRADE = {"tertiary_hospital": round(1.029 * OCCUPANCY_2021_SCALE, 3),
+                      "other": round(0.873 * OCCUPANCY_2021_SCALE, 3)}
+STAY_BY_GRADE = {"tertiary_hospital": round(12.5 * STAY_2021_SCALE, 1),
+                 "other": round(9.4 * STAY_2021_SCALE, 1)}
+STAY_TCM = 9.3
+WORKLOAD_METHOD = (
+    "ESTIMATED: occupancy and stay by grade (MoH 2010 efficiency table: 三级 102.9 %/12.5 days, "
+    "二级 87.3 %/9.4 days) rescaled to the 2021 all-hospital level (74.55 %/9.20 days, NATCM "
+    "2021 digest B05); TCM stay 9.3 days (same digest); non-tertiary hospitals taken as 二级; "
+    "admissions = beds x occupancy x 365 / stay"
+)
 TIER_SHARE_METHOD = (
     "ESTIMATED: district total (plan per-1000 figure x 2020 census population) split by assumed "
     "tier shares (beds 80/20, doctors 65/35 after 1 per village clinic, nurses 80/20, GPs 0/100, "
@@ -86,6 +108,7 @@ class Hospital:
     tier: str
     tier_method: str
     bed_weight: float  # share weight of the hospital beds not sourced elsewhere
+    specialty: str = "general"  # clinical field, for staffing norms (optimizer.dataset.schema)
 
 
 @dataclass(frozen=True)
@@ -129,16 +152,19 @@ YONGCHUAN = County(
                  "at least secondary", 1.0),
         Hospital("tcm", "江苏省中医院重庆医院", "Jiangsu Province TCM Hospital Chongqing Hospital",
                  "secondary_hospital", "ESTIMATED: level not found; TCM hospital taken as at "
-                 "least secondary", 0.8),
+                 "least secondary", 0.8, specialty="tcm"),
         Hospital("mch", "永川区妇幼保健院", "Yongchuan Maternal and Child Health Hospital",
-                 "specialist_hospital", "ESTIMATED: specialist by name; level not found", 0.25),
+                 "specialist_hospital", "ESTIMATED: specialist by name; level not found", 0.25,
+                 specialty="maternal_child"),
         Hospital("mental", "永川区精神卫生中心", "Yongchuan Mental Health Centre",
-                 "specialist_hospital", "ESTIMATED: specialist by name; level not found", 0.35),
+                 "specialist_hospital", "ESTIMATED: specialist by name; level not found", 0.35,
+                 specialty="psychiatric"),
         Hospital("cancer", "重庆中新肿瘤医院", "Chongqing Zhongxin Cancer Hospital",
                  "specialist_hospital", "ESTIMATED: specialist by name; existence not confirmed",
-                 0.2),
+                 0.2, specialty="oncology"),
         Hospital("jiyuan", "永川区集嫒医院", "Yongchuan Jiyuan Hospital", "specialist_hospital",
-                 "ESTIMATED: type not found; existence not confirmed", 0.1),
+                 "ESTIMATED: type not found; existence not confirmed", 0.1,
+                 specialty="elderly_care"),
     ),
     urban_seat_town="500118001",
 )
@@ -155,12 +181,13 @@ DIANJIANG = County(
                  "tertiary_hospital", f"PLAN: 三甲 (grade 3A) in the {DIANJIANG_PLAN_NAME}",
                  0.6),
         Hospital("tcm", "垫江县中医院", "Dianjiang County TCM Hospital", "tertiary_hospital",
-                 f"PLAN: 三甲 (grade 3A) in the {DIANJIANG_PLAN_NAME}", 0.4),
+                 f"PLAN: 三甲 (grade 3A) in the {DIANJIANG_PLAN_NAME}", 0.4, specialty="tcm"),
     ),
     urban_seat_town="500231001",
     pharmacists_per_100_beds=0.48,
 )
 
+NORMS = HERE / "norms.csv"  # staffing and bed norms with their documents (README, "Norms")
 CQMU_BEDS = 1480  # sourced: CQMU English site, headquarters campus
 CQMU_BEDS_SOURCE = (
     "sourced: english.cqmu.edu.cn Yongchuan Hospital introduction, 1,480 beds at headquarters"
@@ -533,9 +560,29 @@ def build_facilities(
             f"; pharmacists ESTIMATED: the plan's {county.pharmacists_per_100_beds:g} per 100 "
             "beds (2020) split by beds")
         extra.append("pharmacists")
+    _workload(fac, is_h, {h.name_zh: h.specialty for h in county.hospitals})
     columns = ["facility_id", "name_zh", "name_en", "tier", "town_code", "lon", "lat",
-               *RESOURCES, *extra, "tier_method", "coord_quality", "resource_method"]
+               *RESOURCES, *extra, "specialty", "admissions", "stay_days", "occupancy",
+               "tier_method", "coord_quality", "resource_method", "workload_method"]
     return fac[columns].sort_values("facility_id").reset_index(drop=True)
+
+
+def _workload(fac: pd.DataFrame, is_h: pd.Series, specialty: dict[str, str]) -> None:
+    """Hospitals' specialty and estimated workload (``WORKLOAD_METHOD``); empty elsewhere."""
+    fac["specialty"] = fac["name_zh"].map(specialty).where(is_h, "")
+    grade = fac["tier"].where(fac["tier"].eq("tertiary_hospital"), "other")
+    occupancy = grade.map(OCCUPANCY_BY_GRADE).where(is_h)
+    stay = grade.map(STAY_BY_GRADE).where(is_h)
+    stay = stay.mask(fac["specialty"].eq("tcm"), STAY_TCM)
+    stay = stay.mask(fac["specialty"].isin(["psychiatric", "elderly_care"]))
+    fac["occupancy"] = occupancy
+    fac["stay_days"] = stay
+    fac["admissions"] = (fac["beds"] * occupancy * 365 / stay).round().astype("Int64")
+    fac["workload_method"] = np.where(is_h, WORKLOAD_METHOD, "")
+    long_stay = fac["specialty"].isin(["psychiatric", "elderly_care"])
+    fac.loc[long_stay, "workload_method"] = (
+        WORKLOAD_METHOD.split("; admissions", maxsplit=1)[0]
+        + "; stay and admissions not found for this kind of hospital (stays are far longer)")
 
 
 def main() -> None:
@@ -549,6 +596,11 @@ def main() -> None:
     for county in (YONGCHUAN, DIANJIANG):
         totals = build_county(county, weights, args.out)
         print(county.slug, {k: int(v) for k, v in totals.items()})
+        # Both counties are in Chongqing: the same national and provincial norms (NORMS is the
+        # one edited by hand; each dataset carries its own copy, as a planner's would).
+        target = args.out / county.out_subdir / "norms.csv"
+        if target.resolve() != NORMS.resolve():
+            target.write_bytes(NORMS.read_bytes())
 
 
 if __name__ == "__main__":

@@ -10,13 +10,14 @@ a minimum change or level). See :mod:`optimizer.model.need` for the arithmetic.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from optimizer.dataset.schema import TIERS
+from optimizer.dataset.schema import SPECIALTIES, TIERS
 
-__all__ = ["EquitySection", "FacilityDirection", "NeedNorm", "NeedSection"]
+__all__ = ["EquitySection", "FacilityDirection", "NeedNorm", "NeedSection", "StayTarget"]
 
 
 class _Strict(BaseModel):
@@ -40,6 +41,8 @@ class NeedNorm(_Strict):
     """
 
     tiers: list[str] = Field(min_length=1)
+    specialties: list[str] = Field(default_factory=list,
+                                   description="hospital specialties it applies to (empty: any)")
     resource: str
     per_bed: float | None = Field(default=None, ge=0)
     per_1000_served: float | None = Field(default=None, ge=0)
@@ -50,6 +53,18 @@ class NeedNorm(_Strict):
     @classmethod
     def _tiers(cls, value: list[str]) -> list[str]:
         return _known_tiers(value)
+
+    @field_validator("specialties")
+    @classmethod
+    def _specialties(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in SPECIALTIES:
+                raise ValueError(f"unknown specialty '{name}'; allowed: {', '.join(SPECIALTIES)}")
+        return value
+
+    def applies(self, tier: str, specialty: str) -> bool:
+        """Whether the norm holds for a facility of ``tier`` and ``specialty``."""
+        return tier in self.tiers and (not self.specialties or specialty in self.specialties)
 
     @model_validator(mode="after")
     def _one_basis(self) -> NeedNorm:
@@ -75,6 +90,31 @@ class NeedNorm(_Strict):
                      self.per_10000_visits or 0.0)
 
 
+
+
+class StayTarget(_Strict):
+    """The plan's average length of stay for hospitals of ``tiers`` by year (days).
+
+    Between the data's year (the hospital's own ``stay_days``) and a target year the stay moves
+    linearly; after the last target it stays there. Bed need follows the stay.
+    """
+
+    tiers: list[str] = Field(min_length=1)
+    days: dict[int, float] = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, value: list[str]) -> list[str]:
+        return _known_tiers(value)
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: dict[int, float]) -> dict[int, float]:
+        for year, days in value.items():
+            if not 0 < days <= 365:
+                raise ValueError(f"a stay of {days} days in {year} is outside 0..365")
+        return value
 
 
 class NeedSection(_Strict):
@@ -103,7 +143,11 @@ class NeedSection(_Strict):
                                      description="share of patients from outside, by year")
     inflow_tiers: list[str] = Field(default_factory=lambda: ["tertiary_hospital"])
     beds: bool = Field(default=True, description="beds follow the admissions need")
+    norms_file: Path | None = Field(
+        default=None, description="a norms table (CSV, optimizer.config.norms_table), part of "
+        "the dataset: relative to the [data] folder; its rows come before ``norms``")
     norms: list[NeedNorm] = Field(default_factory=list)
+    stay_targets: list[StayTarget] = Field(default_factory=list)
     tolerance: float = Field(default=0.1, ge=0, le=1,
                              description="how far above need a facility may end unremarked")
     source: str = ""

@@ -28,6 +28,7 @@ from pydantic import (
 
 from optimizer.config.key_errors import describe_key_error
 from optimizer.config.need_sections import EquitySection, FacilityDirection, NeedSection
+from optimizer.config.norms_table import read_norms
 from optimizer.config.sections import (
     CapacitySection,
     ChangeLimit,
@@ -412,4 +413,12 @@ def scenario_from_dict(raw: dict[str, Any], path: Path | str) -> Scenario:
         # [travel] roads is relative to the scenario file, like [data] folder.
         update["travel"] = dataclasses.replace(scenario.travel,
                                                roads=str((path.parent / roads).resolve()))
+    need = scenario.need
+    if need is not None and need.norms_file is not None:
+        # [need] norms_file is part of the dataset: relative to the data folder; its rows come
+        # before the scenario's own norms.
+        table = need.norms_file if need.norms_file.is_absolute() else \
+            (folder / need.norms_file).resolve()
+        update["need"] = need.model_copy(update={
+            "norms_file": table, "norms": [*read_norms(table), *need.norms]})
     return scenario.model_copy(update=update)

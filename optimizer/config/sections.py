@@ -228,8 +228,10 @@ class CountyHiredSection(_Strict):
     hospitals: list[str] = Field(default_factory=list,
                                  description="facility ids or Chinese names of the recruiters")
     hospital_tiers: list[str] = Field(default_factory=lambda: list(HOSPITAL_TIERS))
+    # The reform exists to staff township health centres (Yongchuan 县聘乡用, Dianjiang 县管乡用):
+    # urban community health centres take seconded doctors only when a scenario names them.
     grassroots_tiers: list[str] = Field(
-        default_factory=lambda: [*HEALTH_CENTRE_TIERS, "sub_centre"],
+        default_factory=lambda: ["township_health_centre", "sub_centre"],
         description="where seconded doctors may serve (adjustable facilities of these tiers)",
     )
     source: str = ""
@@ -330,6 +332,11 @@ class SolverSection(_Strict):
     time_limit_s: float = Field(default=60.0, gt=0)
     mip_gap: float = Field(default=0.0, ge=0, le=1)
     threads: int | None = Field(default=1, ge=1)
+    # A limit of work, not of time: a stage that reaches it ends "feasible" in the same place on
+    # any machine under any load (HiGHS, one thread, fixed seed). The time limit stays a
+    # backstop; a stage that ends on it is reported, and may differ on a faster machine.
+    node_limit: int | None = Field(default=None, ge=1,
+                                   description="branch-and-bound nodes per stage (HiGHS)")
 
 
 class ExplainSection(_Strict):

@@ -18,7 +18,7 @@ from optimizer.dataset.crosscheck import (
 )
 from optimizer.dataset.geometry import check_geometry, repair_polygons
 from optimizer.dataset.readers import RawTable, decode_text, read_csv_text, read_vector
-from optimizer.dataset.schema import LAYERS, Layer
+from optimizer.dataset.schema import LAYERS, WORKLOAD_COLUMNS, Layer
 from optimizer.dataset.sheets import SHEET_SUFFIXES, list_sheets, read_sheet
 from optimizer.dataset.validate import check_columns, check_values
 from optimizer.errors import DataError, MedallocWarning, Problem
@@ -63,7 +63,7 @@ class Dataset:
     @property
     def resources(self) -> list[str]:
         """The resource columns of the facilities layer (whole-number columns)."""
-        skip = {"lon", "lat"}
+        skip = {"lon", "lat", *WORKLOAD_COLUMNS}
         return [
             c for c in self.facilities.columns
             if c not in skip and pd.api.types.is_numeric_dtype(self.facilities[c])

@@ -10,8 +10,10 @@ __all__ = [
     "LAYERS",
     "MAX_FACILITY_COUNT",
     "MAX_POPULATION",
+    "SPECIALTIES",
     "TIERS",
     "TOWN_KINDS",
+    "WORKLOAD_COLUMNS",
     "Column",
     "Kind",
     "Layer",
@@ -33,6 +35,13 @@ DEMAND_KINDS = ("village", "community", "grid")
 # Resource columns medalloc knows by name; any other all-numeric column of facilities.csv is a
 # resource too (resources are data, not code), but these must be whole, non-negative numbers.
 COUNT_COLUMNS = ("beds", "doctors", "nurses", "gps", "public_health_staff", "pharmacists")
+
+# A hospital's clinical field, which picks its staffing norms (``[need] norms_file``).
+SPECIALTIES = ("general", "tcm", "maternal_child", "psychiatric", "oncology", "elderly_care")
+# A facility's workload in the data's year (optional, estimated where a registry lacks them):
+# inpatient admissions a year, average length of stay in days, bed occupancy (a share). Not
+# resources, although numeric: the model reads them for bed need.
+WORKLOAD_COLUMNS = ("admissions", "stay_days", "occupancy")
 
 # Plausible ceilings, far above any real value so that only typing slips and unit mistakes trip
 # them (a population of 1e300 or inf makes the model fail much later, with no hint why). China's
@@ -126,6 +135,14 @@ FACILITIES = Layer(
         Column("lat", Kind.LAT),
         *(Column(name, Kind.COUNT, required=name == "beds", maximum=MAX_FACILITY_COUNT,
                  per="per facility") for name in COUNT_COLUMNS),
+        Column("specialty", Kind.CHOICE, required=False, choices=SPECIALTIES,
+               help="a hospital's clinical field, for its staffing norms"),
+        Column("admissions", Kind.AMOUNT, required=False, maximum=10_000_000,
+               per="admissions a year per facility"),
+        Column("stay_days", Kind.AMOUNT, required=False, maximum=365,
+               per="days of average stay"),
+        Column("occupancy", Kind.AMOUNT, required=False, maximum=2.0,
+               per="bed occupancy (a share; above 1 means extra beds in corridors)"),
     ),
 )
 

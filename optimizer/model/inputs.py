@@ -20,6 +20,7 @@ from optimizer.config.need_sections import FacilityDirection
 from optimizer.config.scenario import Scenario
 from optimizer.config.sections import HEALTH_CENTRE_TIERS, PlanSection
 from optimizer.dataset.load import Dataset
+from optimizer.dataset.schema import WORKLOAD_COLUMNS
 from optimizer.dataset.towns import resolve_town, resolve_towns
 from optimizer.errors import ScenarioError
 from optimizer.model.reach import access_coefficients
@@ -52,7 +53,8 @@ class ModelInputs:
         Index ``town_code``, one integer column per plan year: projected residents.
     facilities : pandas.DataFrame
         Index ``facility_id``; ``name_zh``, ``tier``, ``town_code``, ``role`` (adjustable, cvc,
-        fixed) and one column per resource with the level in ``plan.levels_year``.
+        fixed), one column per resource with the level in ``plan.levels_year``, ``specialty``
+        ("" when not given) and the workload columns (NaN when not given).
     sub_candidates, sub_fixed : tuple of str
         Facility ids of candidate and forced sub-centres (health centres of the named towns).
     partners : Mapping[str, tuple of str]
@@ -213,6 +215,12 @@ def _facilities(dataset: Dataset, scenario: Scenario, plan: PlanSection,
     for resource in resources:
         values = raw[resource] if resource in raw else pd.Series(0, index=raw.index)
         frame[resource] = values.fillna(0).round().astype(np.int64).to_numpy()
+    # Workload and specialty (optional columns): bed need and staffing norms read them.
+    frame["specialty"] = (raw["specialty"].fillna("").astype(str).to_numpy()
+                          if "specialty" in raw else "")
+    for column in WORKLOAD_COLUMNS:
+        frame[column] = (pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
+                         if column in raw else np.nan)
     role = np.where(frame["tier"].isin(plan.adjustable_tiers), ADJUSTABLE, FIXED)
     if scenario.central_village_clinics is not None:
         role = np.where(frame["tier"].eq("village_clinic"), CVC, role)

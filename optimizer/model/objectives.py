@@ -15,7 +15,7 @@ import pulp
 from optimizer.errors import ScenarioError
 from optimizer.model.problem import AllocationModel, add_row
 
-__all__ = ["SENSES", "UNITS", "budget", "cost", "objective", "unit_of"]
+__all__ = ["SENSES", "UNITS", "budget", "cost", "cost_parts", "objective", "unit_of"]
 
 # Direction of each objective; "coverage:<service>" is maximised.
 SENSES = {"targets": "min", "travel": "min", "unmet": "min", "need": "min", "shortfall": "min",
@@ -30,8 +30,8 @@ UNITS = {
             "and decision years",
     "shortfall": "shortfall against need as a share of the district's need, summed over "
                  "resources and decision years",
-    "spread": "largest level-to-need ratio per resource and year, summed, plus 0.01 x a convex "
-              "penalty of levels above need",
+    "spread": "convex penalty of levels above need (net of a surplus of posts already held), "
+              "as shares of the district's need, summed over resources and years",
     "worst_town": "largest share of a town's residents without a bed in reach",
     "cost": "money in the [costs] unit over the horizon",
     "changes": "units added or removed at facilities, summed over the periods",
@@ -50,25 +50,34 @@ def _district_need(model: AllocationModel) -> dict[tuple[str, int], float]:
     return totals
 
 
-def cost(model: AllocationModel) -> Any:
-    """The cost expression of the module docstring."""
+def cost_parts(model: AllocationModel) -> dict[str, Any]:
+    """The cost of the module docstring by part: sites, and each resource's units added and
+    yearly pay per period (``added_<r>_<t>``, ``pay_<r>_<t>``); they sum to :func:`cost`."""
     inputs = model.inputs
     costs = inputs.scenario.costs
-    terms: list[Any] = [costs.sub_centre_upgrade * pulp.lpSum(model.open_sub.values())]
     last = inputs.years[-1]
-    terms.append(costs.central_village_clinic * pulp.lpSum(
-        v for (_, year), v in model.open_cvc.items() if year == last))
+    parts: dict[str, Any] = {
+        "sites": costs.sub_centre_upgrade * pulp.lpSum(model.open_sub.values())
+        + costs.central_village_clinic * pulp.lpSum(
+            v for (_, year), v in model.open_cvc.items() if year == last)}
     changeable = inputs.facilities.index[inputs.facilities["role"].ne("fixed")]
     for resource, price in sorted(costs.per_unit_added.items()):
-        terms += [price * model.increase(fid, resource, year)
-                  for fid in changeable for year in inputs.years]
+        for year in inputs.years:
+            parts[f"added_{resource}_{year}"] = pulp.lpSum(
+                price * model.increase(fid, resource, year) for fid in changeable)
     for resource, price in sorted(costs.per_unit_year.items()):
         base = float(inputs.facilities[resource].sum())
         for year in inputs.years:
             span = year - inputs.previous(year)
             if span:
-                terms.append(price * span * (model.total(resource, year) - base))
-    return pulp.lpSum(terms)
+                parts[f"pay_{resource}_{year}"] = price * span * (model.total(resource, year)
+                                                                  - base)
+    return parts
+
+
+def cost(model: AllocationModel) -> Any:
+    """The cost expression of the module docstring."""
+    return pulp.lpSum(cost_parts(model).values())
 
 
 def budget(model: AllocationModel) -> None:
@@ -115,7 +124,6 @@ def objective(model: AllocationModel, name: str) -> tuple[str, Any]:
     if name == "shortfall":
         return "min", pulp.lpSum(v / district[(r, y)] for (_, r, y), v in model.short.items())
     if name == "spread":
-        return "min", pulp.lpSum([*model.ratio_worst.values(),
-                                  *(0.01 * v / district[(r, y)]
-                                    for (_, r, y, _k), v in model.excess.items())])
+        return "min", pulp.lpSum(v / district[(r, y)]
+                                 for (_, r, y, _k), v in model.excess.items())
     return "min", pulp.lpSum([*model.up.values(), *model.down.values()])

@@ -14,12 +14,11 @@ Numbers as in :mod:`optimizer.model.build`:
  (8)  need N(j,r,t) = constant + per_bed·L(j,beds,t) (see :mod:`optimizer.model.need`);
       short[j,r,t] ≥ N - E - ½, short ≥ 0 (a need met to the nearest whole unit is met);
       S_j·z[r,t] ≥ short[j,r,t]   (worst shortfall ratio,
-      S_j the need at the data's beds); excess e[j,r,t,k] ≥ E - β_k·N, e ≥ 0 for the
-      breakpoints β = 1, 1 + τ/2, 1 + τ, 1.2, 1.3, 1.4, 1.5, 1.75, 2, 2.5, 3 (τ the need
-      tolerance).
-
-      ρ[r,t]·S_j ≥ S_j + E - h_j - N with h_j = max(0, b[j,r] - N at the data's beds): the
-      largest level-to-need ratio, not counting a surplus the facility already had.
+      S_j the need at the data's beds); excess e[j,r,t,k] ≥ E - h_j - β_k·N, e ≥ 0 for the
+      breakpoints β = 1, 1 + τ, 1.5, 2, 3 (τ the need tolerance; eleven breakpoints spread
+      a surplus more finely but took HiGHS 7-25 s to prove, five take 4 s on the shipped
+      county), with h_j = max(0, b[j,r] - N at the data's beds) for staff (a surplus of
+      posts the facility already had is kept, not counted against it) and h_j = 0 for beds.
 
  (9)  for an ``[equity]`` resource r and decision year t, town access
       A_i = 1000/g(t)·Σ_j c_ij·E(j,r,t) (2SFCA, :mod:`optimizer.model.reach`):
@@ -27,12 +26,12 @@ Numbers as in :mod:`optimizer.model.build`:
       data's spread over its mean (relative).
 
 Objectives built from them (:mod:`optimizer.model.objectives`): ``need`` = Σ_{r,t} z[r,t];
-``shortfall`` = Σ short/D[r,t]; ``spread`` = Σ_{r,t} ρ[r,t] + 0.01·Σ e/D[r,t], with
-D[r,t] = Σ_j S_j the district's need, so each resource and year counts as a share: the largest
-ratio first, ties below it broken by the convex penalty. Σ_k e is a convex piecewise-linear penalty
+``shortfall`` = Σ short/D[r,t]; ``spread`` = Σ e/D[r,t], with D[r,t] = Σ_j S_j the district's
+need, so each resource and year counts as a share. Σ_k e is a convex piecewise-linear penalty
 of a facility's level-to-need ratio (slope k past the k-th breakpoint): minimising it spreads a
 surplus in proportion to need, and puts nothing where nobody is served (N = 0 makes every unit
-cost at every breakpoint).
+cost at every breakpoint). It is separable by facility, so its LP relaxation is tight and the
+stage proves in seconds; a min-max of the ratios (the earlier form) was not.
 """
 
 from __future__ import annotations
@@ -43,7 +42,6 @@ from typing import Any
 import pandas as pd
 import pulp
 
-from optimizer.config.sections import HEALTH_CENTRE_TIERS
 from optimizer.model.families import decision_years
 from optimizer.model.inputs import growth_factors
 from optimizer.model.need import need_table
@@ -53,8 +51,7 @@ __all__ = ["breakpoints", "county_hired", "directions", "equity_rows", "grassroo
 
 def breakpoints(tolerance: float) -> tuple[float, ...]:
     """β_k of family (8): level-to-need ratios past which each further unit costs more."""
-    return tuple(sorted({1.0, 1.0 + tolerance / 2, 1.0 + tolerance, 1.2, 1.3, 1.4, 1.5, 1.75,
-                         2.0, 2.5, 3.0}))
+    return tuple(sorted({1.0, 1.0 + tolerance, 1.5, 2.0, 3.0}))
 
 
 
@@ -112,10 +109,11 @@ def grassroots(model: AllocationModel) -> list[str]:
     if section is None:
         return []
     tiers = set(section.grassroots_tiers)
-    if "sub_centre" in tiers:
-        tiers.update(HEALTH_CENTRE_TIERS)
     facilities = inputs.facilities
     chosen = facilities["role"].eq("adjustable") & facilities["tier"].isin(tiers)
+    if "sub_centre" in tiers:
+        # a sub-centre (chosen or candidate) is a township health centre in the data
+        chosen |= facilities.index.isin(list(inputs.sub_candidates))
     return [str(f) for f in facilities.index[chosen]]
 
 
@@ -202,24 +200,18 @@ def need_rows(model: AllocationModel) -> None:
             model.short_worst[(resource, year)] = worst
         # (8) S_j·z[r,t] ≥ short
         prob += (scale * worst >= short, f"worst_need_{fid}_{resource}_{year}")
-        # (8) ρ[r,t] ≥ 1 + (E - h - N)/S_j: the largest level-to-need ratio, less the surplus
-        # h_j = max(0, b_j - N_j) the facility already had (posts are not cut, so it is kept)
-        inherited = max(0.0, inputs.base(fid, resource) - float(first["constant"])
-                        - float(first["per_bed"]) * base_beds)
-        rho = model.ratio_worst.get((resource, year))
-        if resource == "beds":
-            rho = None  # beds: the convex excess spreads them; a min-max on beds is slow
-        elif rho is None:
-            rho = prob.add_variable(f"worst_ratio_{resource}_{year}", 0)
-            model.ratio_worst[(resource, year)] = rho
-        if rho is not None:
-            prob += (scale * rho >= scale + served - inherited - need,
-                     f"ratio_{fid}_{resource}_{year}")
+        # (8) h_j = max(0, b_j - N_j at the data's beds): a surplus of posts the facility
+        # already had is kept (posts are not cut) and not counted against it; beds are cut
+        # from their surplus, so theirs counts
+        inherited = 0.0 if resource == "beds" else max(
+            0.0, inputs.base(fid, resource) - float(first["constant"])
+            - float(first["per_bed"]) * base_beds)
         for k, beta in enumerate(betas):
             excess = prob.add_variable(f"excess_{fid}_{resource}_{year}_{k}", 0)
             model.excess[(fid, resource, year, k)] = excess
-            # (8) e_k ≥ E - β_k·N
-            prob += (excess >= served - beta * need, f"spread_{fid}_{resource}_{year}_{k}")
+            # (8) e_k ≥ E - h - β_k·N
+            prob += (excess >= served - inherited - beta * need,
+                     f"spread_{fid}_{resource}_{year}_{k}")
 
 
 def equity_rows(model: AllocationModel) -> None:

@@ -46,7 +46,6 @@ class AllocationModel:
     need_scale: dict[Key, float] = field(default_factory=dict)
     short: dict[Key, pulp.LpVariable] = field(default_factory=dict)
     short_worst: dict[Key, pulp.LpVariable] = field(default_factory=dict)
-    ratio_worst: dict[Key, pulp.LpVariable] = field(default_factory=dict)
     excess: dict[Key, pulp.LpVariable] = field(default_factory=dict)
     seconded: dict[Key, pulp.LpVariable] = field(default_factory=dict)
     seconded_out: dict[Key, pulp.LpVariable] = field(default_factory=dict)

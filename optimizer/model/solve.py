@@ -128,6 +128,8 @@ def _solve_highs_once(problem: pulp.LpProblem, options: SolverSection,
         # PuLP's own HiGHS.actualSolve, with a MIP start slotted in before the run.
         variables = problem.variables()
         solver.createAndConfigureSolver(problem)
+        if options.node_limit is not None:
+            problem.solverModel.setOptionValue("mip_max_nodes", int(options.node_limit))
         solver.buildSolverModel(problem)
         if start:
             values = np.array([start.get(v.name, v.lowBound or 0.0) for v in variables],

@@ -11,7 +11,15 @@ stage's solution, is reported "feasible" (not proven lexicographically optimal) 
 stage: a scenario whose first stage has a solution is never reported infeasible.
 
 When the scenario has expected (预期性) targets, a ``targets`` stage (their relative shortfall)
-comes first unless the order places it. The run's status is the weakest of its stages: one
+comes first unless the order places it.
+
+Sites are decided first. Right after the last ``coverage:<service>`` stage, the site choices
+(``open_sub``, ``open_cvc``) are fixed at that stage's solution: the placement stages that
+follow choose levels for those sites. The plan is then lexicographically optimal for the order
+"coverage, then placement given the sites", which is how a plan is read (where the sites are,
+then what each gets), and the placement stages solve in seconds where, with every site still
+free, the later stages took tens of seconds. Among sites of equal coverage the choice is
+HiGHS's, which is deterministic (one thread, fixed seed, no time limit reached). The run's status is the weakest of its stages: one
 time-limited stage makes the whole plan "feasible", never "optimal".
 """
 
@@ -126,6 +134,8 @@ def optimise(model: AllocationModel, options: SolverSection, *, order: list[str]
     start: Mapping[str, float] | None = None
     held: tuple[int, str, str, pulp.LpAffineExpression, float] | None = None
     note = ""
+    last_site_stage = max((i for i, n in enumerate(names) if n.startswith("coverage:")),
+                          default=-1)
     for i, name in enumerate(names):
         sense, expr = objective(model, name)
         model.problem.sense = pulp.LpMaximize if sense == "max" else pulp.LpMinimize
@@ -143,6 +153,8 @@ def optimise(model: AllocationModel, options: SolverSection, *, order: list[str]
         if not result.has_solution:
             break
         start = result.values  # feasible for the next stage, whose rows hold this one
+        if i == last_site_stage:
+            _fix_sites(model, result.values)
         if i + 1 < len(names) and isinstance(expr, pulp.LpAffineExpression) and expr.keys():
             held = (i, name, sense, expr, value_of(expr, result.values))
             _hold(model, *held, give)
@@ -152,6 +164,14 @@ def optimise(model: AllocationModel, options: SolverSection, *, order: list[str]
     last = stages[-1].result
     values = last.values if last.has_solution else {}
     return ModelRun(tuple(stages), status, values, note)
+
+
+def _fix_sites(model: AllocationModel, values: Mapping[str, float]) -> None:
+    """Fix every site choice at its value in ``values`` (the sites are decided)."""
+    for variable in (*model.open_sub.values(), *model.open_cvc.values()):
+        value = float(round(values.get(variable.name, variable.lowBound or 0.0)))
+        variable.lowBound = value
+        variable.upBound = value
 
 
 def _safe(name: str) -> str:
