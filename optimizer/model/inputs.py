@@ -10,6 +10,7 @@ service-flow pairs. Demand points with identical reach are merged into groups he
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -103,7 +104,14 @@ class ModelInputs:
 
     def base(self, fid: str, resource: str) -> int:
         """Level of ``resource`` at ``fid`` in the data (``levels_year``)."""
-        return int(self.facilities[resource].loc[fid])
+        return self._levels[(fid, resource)]
+
+    @functools.cached_property
+    def _levels(self) -> dict[tuple[str, str], int]:
+        # The builder asks for base levels tens of thousands of times: one lookup table.
+        frame = self.facilities[list(self.resources)]
+        return {(str(fid), r): int(v) for r in self.resources
+                for fid, v in frame[r].items()}
 
     def name_of(self, fid: str) -> str:
         """Chinese name of a facility."""

@@ -19,7 +19,8 @@ __all__ = ["SENSES", "UNITS", "budget", "cost", "cost_parts", "objective", "unit
 
 # Direction of each objective; "coverage:<service>" is maximised.
 SENSES = {"targets": "min", "travel": "min", "unmet": "min", "need": "min", "shortfall": "min",
-          "spread": "min", "worst_town": "min", "cost": "min", "changes": "min"}
+          "spread": "min", "spread:beds": "min", "spread:staff": "min", "worst_town": "min",
+          "cost": "min", "changes": "min"}
 # What each objective's value counts, for a planner reading the stage table.
 UNITS = {
     "targets": "relative shortfall of the expected targets, summed (0 = all met)",
@@ -40,7 +41,7 @@ UNITS = {
 
 def unit_of(name: str) -> str:
     """What the value of objective ``name`` counts."""
-    return UNITS["coverage" if name.startswith("coverage:") else name]
+    return UNITS[name.split(":", 1)[0] if ":" in name else name]
 
 
 def _district_need(model: AllocationModel) -> dict[tuple[str, int], float]:
@@ -51,8 +52,11 @@ def _district_need(model: AllocationModel) -> dict[tuple[str, int], float]:
 
 
 def cost_parts(model: AllocationModel) -> dict[str, Any]:
-    """The cost of the module docstring by part: sites, and each resource's units added and
-    yearly pay per period (``added_<r>_<t>``, ``pay_<r>_<t>``); they sum to :func:`cost`."""
+    """The cost of the module docstring by part; the parts sum to :func:`cost`.
+
+    Sites, and each resource's units added and yearly pay per period (``added_<r>_<t>``,
+    ``pay_<r>_<t>``).
+    """
     inputs = model.inputs
     costs = inputs.scenario.costs
     last = inputs.years[-1]
@@ -116,14 +120,17 @@ def objective(model: AllocationModel, name: str) -> tuple[str, Any]:
         return "min", cost(model)
     if name == "targets":
         return "min", pulp.lpSum(weight * v for v, weight in model.target_slack.values())
-    if name in ("need", "shortfall", "spread") and inputs.scenario.need is None:
+    family = name.split(":", maxsplit=1)[0]
+    if family in ("need", "shortfall", "spread") and inputs.scenario.need is None:
         raise ScenarioError(f"objective '{name}' needs a [need] table (norms and utilisation)")
     if name == "need":
         return "min", pulp.lpSum(model.short_worst.values())
     district = _district_need(model)
     if name == "shortfall":
         return "min", pulp.lpSum(v / district[(r, y)] for (_, r, y), v in model.short.items())
-    if name == "spread":
+    if name in ("spread", "spread:beds", "spread:staff"):
+        part = name.removeprefix("spread").removeprefix(":")  # "", "beds" or "staff"
         return "min", pulp.lpSum(v / district[(r, y)]
-                                 for (_, r, y, _k), v in model.excess.items())
+                                 for (_, r, y, _k), v in model.excess.items()
+                                 if not part or (r == "beds") == (part == "beds"))
     return "min", pulp.lpSum([*model.up.values(), *model.down.values()])
