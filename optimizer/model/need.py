@@ -41,10 +41,11 @@ import numpy as np
 import pandas as pd
 
 from optimizer.config.need_sections import NeedNorm, NeedSection
+from optimizer.config.norms_table import read_norms
 from optimizer.config.sections import HEALTH_CENTRE_TIERS, HOSPITAL_TIERS
 from optimizer.model.inputs import ModelInputs, growth_factors
 
-__all__ = ["NEED_COLUMNS", "NeedRow", "need_table"]
+__all__ = ["NEED_COLUMNS", "NeedRow", "need_table", "norms_of"]
 
 NEED_COLUMNS = ["facility_id", "year", "resource", "as_sub", "served", "admissions", "visits",
                 "bed_need", "constant", "per_bed", "basis"]
@@ -72,11 +73,17 @@ def _inflow(section: NeedSection, year: int) -> float:
     return section.inflow[years[-1]] if years else 0.0
 
 
-def _norms_for(section: NeedSection, tier: str, specialty: str, resource: str,
+def norms_of(section: NeedSection) -> list[NeedNorm]:
+    """The norms table's rows (``norms_file``), then the scenario's own ``norms``."""
+    table = read_norms(section.norms_file) if section.norms_file is not None else []
+    return [*table, *section.norms]
+
+
+def _norms_for(norms: list[NeedNorm], tier: str, specialty: str, resource: str,
                as_sub: bool) -> list[NeedNorm]:
-    own = [n for n in section.norms if n.resource == resource and n.applies(tier, specialty)]
+    own = [n for n in norms if n.resource == resource and n.applies(tier, specialty)]
     if as_sub:
-        sub = [n for n in section.norms if n.resource == resource and "sub_centre" in n.tiers]
+        sub = [n for n in norms if n.resource == resource and "sub_centre" in n.tiers]
         return sub or own
     return own
 
@@ -103,9 +110,9 @@ def _stay_ratio(section: NeedSection, tier: str, own_stay: float, first: int,
     return days / own_stay, f"stay {days:.1f} of {own_stay:g} days (the plan's target)"
 
 
-def _bed_norm(section: NeedSection, tier: str, specialty: str) -> NeedNorm | None:
+def _bed_norm(norms: list[NeedNorm], tier: str, specialty: str) -> NeedNorm | None:
     """A ``beds`` norm per 1000 served for the tier, if the norms give one."""
-    return next((n for n in section.norms if n.resource == "beds"
+    return next((n for n in norms if n.resource == "beds"
                  and n.applies(tier, specialty) and n.basis == "served"), None)
 
 
@@ -161,6 +168,7 @@ class _Context:
     bed_share: pd.Series
     days0: dict[str, float]
     known_days: float
+    norms: list[NeedNorm]
 
     def beds_text(self, admissions: float) -> str:
         s = self.section
@@ -188,7 +196,7 @@ def _centre(c: _Context, fid: str, facility: pd.Series, y: _Year, sub_year: bool
     served = float(y.people[town]) / float(c.per_town.get(town, 1))
     base = _Load(served, float(c.g_adm[town]) * a * served, float(c.g_vis[town]) * u * served)
     loads, beds = {False: base}, {}
-    norm = _bed_norm(section, tier, str(facility["specialty"]))
+    norm = _bed_norm(c.norms, tier, str(facility["specialty"]))
     if norm is not None:
         beds[False] = (norm.rate * served / 1000.0,
                        f"{norm.rate:g} beds per 1000 of {served:,.0f} residents served")
@@ -254,7 +262,7 @@ def _context(inputs: ModelInputs, section: NeedSection) -> _Context:
     days0 = {str(f): _hospital_days(row) for f, row in hospitals.iterrows()}
     known = sum(v for v in days0.values() if np.isfinite(v))
     return _Context(section, inputs, g_adm, g_vis, centres.groupby("town_code").size(),
-                    bed_share, days0, known)
+                    bed_share, days0, known, norms_of(section))
 
 
 def _year(c: _Context, year: int) -> _Year:
@@ -307,7 +315,7 @@ def need_table(inputs: ModelInputs) -> pd.DataFrame:
                 bed_need, bed_basis = beds[as_sub]
                 bed_basis = bed_basis if section.beds else ""
                 for resource in inputs.resources:
-                    norms = _norms_for(section, tier, str(facility["specialty"]), resource,
+                    norms = _norms_for(c.norms, tier, str(facility["specialty"]), resource,
                                        as_sub)
                     if not norms and not (resource == "beds" and bed_basis):
                         continue

@@ -8,18 +8,20 @@ years (negative when posts are cut). Money is in ``[costs] unit``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulp
 
 from optimizer.errors import ScenarioError
+from optimizer.model.placement import spread_rows
 from optimizer.model.problem import AllocationModel, add_row
 
 __all__ = ["SENSES", "UNITS", "budget", "cost", "cost_parts", "objective", "unit_of"]
 
 # Direction of each objective; "coverage:<service>" is maximised.
 SENSES = {"targets": "min", "travel": "min", "unmet": "min", "need": "min", "shortfall": "min",
-          "spread": "min", "spread:beds": "min", "spread:staff": "min", "worst_town": "min",
+          "spread": "min", "worst_town": "min",
           "cost": "min", "changes": "min"}
 # What each objective's value counts, for a planner reading the stage table.
 UNITS = {
@@ -31,12 +33,17 @@ UNITS = {
             "and decision years",
     "shortfall": "shortfall against need as a share of the district's need, summed over "
                  "resources and decision years",
-    "spread": "convex penalty of levels above need (net of a surplus of posts already held), "
-              "as shares of the district's need, summed over resources and years",
+    "spread": "convex penalty of whole units above need (net of a surplus of posts already "
+              "held), each resource and year weighed by 10 000 over the district's need",
     "worst_town": "largest share of a town's residents without a bed in reach",
     "cost": "money in the [costs] unit over the horizon",
     "changes": "units added or removed at facilities, summed over the periods",
 }
+
+
+def sense_of(name: str) -> str:
+    """``max`` or ``min``: the direction of objective ``name`` (``spread:<r>`` a spread's)."""
+    return "max" if name.startswith("coverage:") else SENSES[name.split(":", 1)[0]]
 
 
 def unit_of(name: str) -> str:
@@ -94,8 +101,12 @@ def budget(model: AllocationModel) -> None:
             text=f"the budget of {costs.budget:,.0f} {costs.unit}")
 
 
-def objective(model: AllocationModel, name: str) -> tuple[str, Any]:
+def objective(model: AllocationModel, name: str,
+              values: Mapping[str, float] | None = None) -> tuple[str, Any]:
     """Return ``(sense, expression)`` of the objective called ``name``.
+
+    ``values`` (the previous stage's solution) is needed by the spread stages, whose rows are
+    built when they start (:func:`optimizer.model.placement.spread_rows`).
 
     Raises
     ------
@@ -128,9 +139,8 @@ def objective(model: AllocationModel, name: str) -> tuple[str, Any]:
     district = _district_need(model)
     if name == "shortfall":
         return "min", pulp.lpSum(v / district[(r, y)] for (_, r, y), v in model.short.items())
-    if name in ("spread", "spread:beds", "spread:staff"):
-        part = name.removeprefix("spread").removeprefix(":")  # "", "beds" or "staff"
-        return "min", pulp.lpSum(v / district[(r, y)]
-                                 for (_, r, y, _k), v in model.excess.items()
-                                 if not part or (r == "beds") == (part == "beds"))
+    if name.startswith("spread:"):
+        if values is None:
+            raise ScenarioError(f"objective '{name}' is built from the previous stage's solution")
+        return "min", spread_rows(model, name.removeprefix("spread:"), values)
     return "min", pulp.lpSum([*model.up.values(), *model.down.values()])

@@ -14,11 +14,12 @@ Numbers as in :mod:`optimizer.model.build`:
  (8)  need N(j,r,t) = constant + per_bed·L(j,beds,t) (see :mod:`optimizer.model.need`);
       short[j,r,t] ≥ N - E - ½, short ≥ 0 (a need met to the nearest whole unit is met);
       S_j·z[r,t] ≥ short[j,r,t]   (worst shortfall ratio,
-      S_j the need at the data's beds); excess e[j,r,t,k] ≥ E - h_j - β_k·N, e ≥ 0 for the
-      breakpoints β = 1, 1 + τ, 1.5, 2, 3 (τ the need tolerance; eleven breakpoints spread
-      a surplus more finely but took HiGHS 7-25 s to prove, five take 4 s on the shipped
-      county), with h_j = max(0, b[j,r] - N at the data's beds) for staff (a surplus of
-      posts the facility already had is kept, not counted against it) and h_j = 0 for beds.
+      S_j the need at the data's beds); excess e[j,r,t,k] ≥ E - h_j - round(β_k·N), e ≥ 0,
+      for the breakpoints β = 1, 1 + τ/2, 1 + τ, 1.2, 1.3, 1.4, 1.5, 1.75, 2, 2.5, 3 of
+      staff and 1, 1 + τ, 1.5, 2, 3 of beds (τ the need tolerance), with h_j the whole part
+      of max(0, b[j,r] - N at the data's beds) for staff (a surplus of posts the facility
+      already had is kept, not counted against it) and h_j = 0 for beds. The excess rows are
+      built by their stage (:func:`spread_rows`), when N is a number.
 
  (9)  for an ``[equity]`` resource r and decision year t, town access
       A_i = 1000/g(t)·Σ_j c_ij·E(j,r,t) (2SFCA, :mod:`optimizer.model.reach`):
@@ -26,17 +27,19 @@ Numbers as in :mod:`optimizer.model.build`:
       data's spread over its mean (relative).
 
 Objectives built from them (:mod:`optimizer.model.objectives`): ``need`` = Σ_{r,t} z[r,t];
-``shortfall`` = Σ short/D[r,t]; ``spread`` = Σ e/D[r,t], with D[r,t] = Σ_j S_j the district's
-need, so each resource and year counts as a share. Σ_k e is a convex piecewise-linear penalty
-of a facility's level-to-need ratio (slope k past the k-th breakpoint): minimising it spreads a
-surplus in proportion to need, and puts nothing where nobody is served (N = 0 makes every unit
-cost at every breakpoint). It is separable by facility, so its LP relaxation is tight and the
-stage proves in seconds; a min-max of the ratios (the earlier form) was not.
+``shortfall`` = Σ short/D[r,t]; ``spread`` = Σ w[r,t]·e with w = round(10 000/D[r,t]),
+D[r,t] = Σ_j S_j the district's need, so each resource and year counts about as a share.
+Σ_k e is a convex piecewise-linear penalty of a facility's level-to-need ratio (slope k past the
+k-th breakpoint): minimising it spreads a surplus in proportion to need, and puts nothing where
+nobody is served (N = 0 makes every unit cost at every breakpoint). It is separable by
+facility, so its LP relaxation is tight; a min-max of the ratios (the earlier form) took HiGHS
+a minute to prove.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -46,12 +49,21 @@ from optimizer.model.families import decision_years
 from optimizer.model.inputs import growth_factors
 from optimizer.model.need import need_table
 from optimizer.model.problem import AllocationModel, add_row
+from optimizer.model.results import value_of
 
-__all__ = ["breakpoints", "county_hired", "directions", "equity_rows", "grassroots", "need_rows"]
+__all__ = ["breakpoints", "county_hired", "directions", "equity_rows", "grassroots", "need_rows",
+           "spread_rows"]
 
-def breakpoints(tolerance: float) -> tuple[float, ...]:
-    """β_k of family (8): level-to-need ratios past which each further unit costs more."""
-    return tuple(sorted({1.0, 1.0 + tolerance, 1.5, 2.0, 3.0}))
+def breakpoints(tolerance: float, resource: str = "") -> tuple[float, ...]:
+    """β_k of family (8): level-to-need ratios past which each further unit costs more.
+
+    Staff get a finer grid (a surplus the plan's floors ask for is spread in proportion to need,
+    to within 0.1 of the ratio); beds, which the cap cuts, a coarser one.
+    """
+    if resource == "beds":
+        return tuple(sorted({1.0, 1.0 + tolerance, 1.5, 2.0, 3.0}))
+    return tuple(sorted({1.0, 1.0 + tolerance / 2, 1.0 + tolerance, 1.2, 1.3, 1.4, 1.5, 1.75,
+                         2.0, 2.5, 3.0}))
 
 
 
@@ -168,7 +180,6 @@ def need_rows(model: AllocationModel) -> None:
     table = need_table(inputs)
     model.need_table = table
     prob = model.problem
-    betas = breakpoints(section.tolerance)
     for (fid, resource, year), part in _groups(table, decision_years(model)).items():
         closed = part[~part["as_sub"]]
         opened = part[part["as_sub"]]
@@ -200,18 +211,50 @@ def need_rows(model: AllocationModel) -> None:
             model.short_worst[(resource, year)] = worst
         # (8) S_j·z[r,t] ≥ short
         prob += (scale * worst >= short, f"worst_need_{fid}_{resource}_{year}")
-        # (8) h_j = max(0, b_j - N_j at the data's beds): a surplus of posts the facility
-        # already had is kept (posts are not cut) and not counted against it; beds are cut
-        # from their surplus, so theirs counts
-        inherited = 0.0 if resource == "beds" else max(
+        # (8) h_j = max(0, b_j - N_j at the data's beds), whole: a surplus of posts the
+        # facility already had is kept (posts are not cut) and not counted against it; beds are
+        # cut from their surplus, so theirs counts. The excess rows come with their stage.
+        model.inherited[key] = 0 if resource == "beds" else math.floor(max(
             0.0, inputs.base(fid, resource) - float(first["constant"])
-            - float(first["per_bed"]) * base_beds)
-        for k, beta in enumerate(betas):
-            excess = prob.add_variable(f"excess_{fid}_{resource}_{year}_{k}", 0)
+            - float(first["per_bed"]) * base_beds) + 1e-9)
+
+
+SPREAD_WEIGHT = 10_000
+
+
+def spread_rows(model: AllocationModel, resource: str, values: Mapping[str, float]) -> Any:
+    """(8) the convex excess of one resource, and its objective.
+
+    Built when its stage starts, with N evaluated at ``values``: the sites are fixed by then,
+    and for the staff the beds too, so N is a number. Breakpoints are whole units,
+    T_k = round(β_k·N), h whole, and each resource and year weighs w = round(10 000/D[r,t])
+    per unit (at least 1): at whole levels the objective is a whole number, so HiGHS closes
+    the last unit of gap at once instead of enumerating near-ties (on the shipped counties
+    0.8-5 s where fractional thresholds and weights took 2-25 s).
+    """
+    inputs, prob = model.inputs, model.problem
+    section = inputs.scenario.need
+    tolerance = section.tolerance if section is not None else 0.1
+    district: dict[tuple[str, int], float] = {}
+    for (_, r, year), scale in model.need_scale.items():
+        district[(r, year)] = district.get((r, year), 0.0) + scale
+    terms: list[Any] = []
+    for (fid, r, year), need in sorted(model.need_expr.items()):
+        if r != resource:
+            continue
+        level = float(value_of(need, values)) if not isinstance(need, int | float) \
+            else float(need)
+        weight = max(1, round(SPREAD_WEIGHT / district[(resource, year)]))
+        served = model.effective(fid, resource, year)
+        held = model.inherited[(fid, resource, year)]
+        for k, beta in enumerate(breakpoints(tolerance, resource)):
+            name = f"{fid}_{resource}_{year}_{k}"
+            excess = prob.add_variable(f"excess_{name}", 0)
             model.excess[(fid, resource, year, k)] = excess
-            # (8) e_k ≥ E - h - β_k·N
-            prob += (excess >= served - inherited - beta * need,
-                     f"spread_{fid}_{resource}_{year}_{k}")
+            # (8) e_k ≥ E - h - T_k, T_k = round(β_k·N)
+            prob += (excess >= served - held - round(beta * level), f"spread_{name}")
+            terms.append(weight * excess)
+    return pulp.lpSum(terms)
 
 
 def equity_rows(model: AllocationModel) -> None:

@@ -44,6 +44,7 @@ class AllocationModel:
     worst: pulp.LpVariable | None = None
     need_expr: dict[Key, Any] = field(default_factory=dict)
     need_scale: dict[Key, float] = field(default_factory=dict)
+    inherited: dict[Key, int] = field(default_factory=dict)
     short: dict[Key, pulp.LpVariable] = field(default_factory=dict)
     short_worst: dict[Key, pulp.LpVariable] = field(default_factory=dict)
     excess: dict[Key, pulp.LpVariable] = field(default_factory=dict)

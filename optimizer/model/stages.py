@@ -21,17 +21,20 @@ then what each gets), and the placement stages solve in seconds where, with ever
 free, the later stages took tens of seconds. Among sites of equal coverage the choice is
 HiGHS's, which is deterministic (one thread, fixed seed, no time limit reached).
 
-The ``spread`` objective runs as two stages, ``spread:beds`` and then ``spread:staff`` with the
-beds fixed at the first one's solution (staff follow beds through the per-bed norms): on the
-shipped county the two take about 2.5 s where the joint stage took 4-25 s, depending on the
-path HiGHS took. The run's status is the weakest of its stages: one
+The ``spread`` objective runs as one stage per resource, ``spread:beds`` first, each fixing
+its resource for the stages after it (staff follow beds through the per-bed norms; GPs are
+doctors): on the shipped counties the five or six stages take 2-3 s together where the joint
+stage took 4-60 s, depending on the path HiGHS took. Once the capacity resources are fixed and
+no stage left counts service flows, the flows leave the model (:func:`_drop_flows`): the last
+stages solve a model a quarter the size. The run's status is the weakest of its stages: one
 time-limited stage makes the whole plan "feasible", never "optimal".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pulp
@@ -105,11 +108,12 @@ def stage_order(model: AllocationModel, order: list[str] | None = None) -> list[
     names = list(model.inputs.scenario.objective.order)
     if model.target_slack and "targets" not in names:
         names.insert(0, "targets")
-    if "spread" in names and any(r == "beds" for (_, r, _, _) in model.excess):
-        # beds first, then the staff for those beds (per-bed norms): two small stages prove
-        # in seconds where the joint one took tens (module docstring)
+    if "spread" in names:
+        # one resource at a time, beds first (staff follow beds through per-bed norms): small
+        # stages prove in a second where the joint one took up to a minute (module docstring)
         i = names.index("spread")
-        names[i:i + 1] = ["spread:beds", "spread:staff"]
+        spread = sorted({r for (_, r, _) in model.need_expr}, key=lambda r: (r != "beds", r))
+        names[i:i + 1] = [f"spread:{r}" for r in spread]
     return names
 
 
@@ -136,40 +140,22 @@ def _hold(model: AllocationModel, i: int, name: str, sense: str, expr: pulp.LpAf
 
 def optimise(model: AllocationModel, options: SolverSection, *, order: list[str] | None = None,
              tolerance: float | None = None) -> ModelRun:
-    """Run the lexicographic stages of ``order`` (default: the scenario's) on ``model``."""
+    """Run the lexicographic stages of ``order`` (default: the scenario's) on ``model``.
+
+    Variables a stage decides for good (the sites, then the beds) are fixed for the stages
+    after it and given back their bounds at the end: the model is left as it came.
+    """
     scenario = model.inputs.scenario
     names = stage_order(model, order)
     give = scenario.objective.tolerance if tolerance is None else tolerance
-    stages: list[StageResult] = []
-    start: Mapping[str, float] | None = None
-    held: tuple[int, str, str, pulp.LpAffineExpression, float] | None = None
-    note = ""
-    last_site_stage = max((i for i, n in enumerate(names) if n.startswith("coverage:")),
-                          default=-1)
-    for i, name in enumerate(names):
-        sense, expr = objective(model, name)
-        model.problem.sense = pulp.LpMaximize if sense == "max" else pulp.LpMinimize
-        model.problem.setObjective(expr)
-        result = solve_problem(model.problem, options, start)
-        if not result.has_solution and held is not None:
-            _hold(model, *held, give, widen=100.0)  # round-off, not a real conflict: widen once
-            result = solve_problem(model.problem, options, start)
-        if not result.has_solution and stages:
-            note = (f"stage '{name}' found no solution ({result.raw_status}) although the "
-                    f"previous stage's solution satisfies it; the plan is that of stage "
-                    f"'{stages[-1].name}'")
-            break
-        stages.append(StageResult(name, sense, result))
-        if not result.has_solution:
-            break
-        start = result.values  # feasible for the next stage, whose rows hold this one
-        if i == last_site_stage:
-            _fix_sites(model, result.values)
-        if name == "spread:beds":
-            _fix_beds(model, result.values)
-        if i + 1 < len(names) and isinstance(expr, pulp.LpAffineExpression) and expr.keys():
-            held = (i, name, sense, expr, value_of(expr, result.values))
-            _hold(model, *held, give)
+    fixed: list[_Bounds] = []
+    problem = model.problem
+    try:
+        stages, note = _run_stages(model, options, names, give, fixed)
+    finally:
+        model.problem = problem  # the stages may have solved a smaller copy (_drop_flows)
+        for variable, low, high in fixed:
+            variable.lowBound, variable.upBound = low, high
     status = max((s.result.status for s in stages), key=_RANK.__getitem__)
     if note and status is SolveStatus.OPTIMAL:
         status = SolveStatus.FEASIBLE
@@ -178,21 +164,93 @@ def optimise(model: AllocationModel, options: SolverSection, *, order: list[str]
     return ModelRun(tuple(stages), status, values, note)
 
 
-def _fix_sites(model: AllocationModel, values: Mapping[str, float]) -> None:
-    """Fix every site choice at its value in ``values`` (the sites are decided)."""
-    for variable in (*model.open_sub.values(), *model.open_cvc.values()):
+_Bounds = tuple[pulp.LpVariable, "float | None", "float | None"]
+
+
+def _run_stages(model: AllocationModel, options: SolverSection, names: list[str], give: float,
+                fixed: list[_Bounds]) -> tuple[list[StageResult], str]:
+    stages: list[StageResult] = []
+    start: Mapping[str, float] | None = None
+    held: tuple[int, str, str, pulp.LpAffineExpression, float] | None = None
+    last_site_stage = max((i for i, n in enumerate(names) if n.startswith("coverage:")),
+                          default=-1)
+    capacity = model.inputs.scenario.capacity
+    waiting = {f"spread:{rule.resource}" for rule in capacity.rules} if capacity else set()
+    last_flow_stage = max((i for i, n in enumerate(names) if n in _FLOW_OBJECTIVES), default=-1)
+    carried: dict[str, float] = {}
+    for i, name in enumerate(names):
+        sense, expr = objective(model, name, start)
+        model.problem.sense = pulp.LpMaximize if sense == "max" else pulp.LpMinimize
+        model.problem.setObjective(expr)
+        result = solve_problem(model.problem, options, start)
+        if not result.has_solution and held is not None:
+            _hold(model, *held, give, widen=100.0)  # round-off, not a real conflict: widen once
+            result = solve_problem(model.problem, options, start)
+        if not result.has_solution and stages:
+            return stages, (f"stage '{name}' found no solution ({result.raw_status}) although "
+                            f"the previous stage's solution satisfies it; the plan is that of "
+                            f"stage '{stages[-1].name}'")
+        if carried and result.has_solution:
+            result = dataclasses.replace(result, values={**carried, **result.values})
+        stages.append(StageResult(name, sense, result))
+        if not result.has_solution:
+            break
+        start = result.values  # feasible for the next stage, whose rows hold this one
+        if i + 1 == len(names):
+            break
+        if i == last_site_stage:
+            fixed += _fix((*model.open_sub.values(), *model.open_cvc.values()), result.values)
+        if name.startswith("spread:"):
+            resource = name.removeprefix("spread:")
+            decided = [v for (_, r, _), v in model.level.items() if r == resource]
+            decided += [v for (_, r, _), v in (*model.seconded.items(),
+                                               *model.seconded_out.items()) if r == resource]
+            fixed += _fix(decided, result.values)
+        if isinstance(expr, pulp.LpAffineExpression) and expr.keys():
+            held = (i, name, sense, expr, value_of(expr, result.values))
+            _hold(model, *held, give)
+        waiting.discard(name)
+        if model.serve and not carried and not waiting and i >= last_flow_stage:
+            carried = _drop_flows(model, names[:i + 1], result.values)
+    return stages, ""
+
+
+_FLOW_OBJECTIVES = frozenset({"unmet", "travel", "worst_town"})
+_FLOW_ROWS = ("demand_", "capacity_", "worst_town_", "all_served_")
+
+
+def _drop_flows(model: AllocationModel, done: list[str],
+                values: Mapping[str, float]) -> dict[str, float]:
+    """Solve on without the service flows once the capacity they need is fixed.
+
+    Flows only depend on the capacity resources (beds): once those are fixed and no later
+    stage counts flows, every later solution keeps the flows of ``values`` feasible, so the
+    flow rows (6a-6c), their variables and the holds of the flow stages can go. The later
+    stages then solve a model a quarter the size; the flows' values are carried into their
+    results. Returns those values.
+    """
+    flow_holds = tuple(f"hold_{i}_{_safe(n)}" for i, n in enumerate(done)
+                       if n in _FLOW_OBJECTIVES)
+    smaller = pulp.LpProblem(model.problem.name, model.problem.sense)
+    for name, row in model.problem.constraints.items():
+        if not name.startswith(_FLOW_ROWS) and name not in flow_holds:
+            smaller.addConstraint(row, name)
+    model.problem = smaller
+    flows = [*model.serve.values(), *model.unmet.values()]
+    if model.worst is not None:
+        flows.append(model.worst)
+    return {v.name: values[v.name] for v in flows if v.name in values}
+
+
+def _fix(variables: Iterable[pulp.LpVariable], values: Mapping[str, float]) -> list[_Bounds]:
+    """Fix whole-valued ``variables`` at ``values``; return their bounds before, to restore."""
+    before: list[_Bounds] = []
+    for variable in variables:
+        before.append((variable, variable.lowBound, variable.upBound))
         value = float(round(values.get(variable.name, variable.lowBound or 0.0)))
         variable.lowBound = value
         variable.upBound = value
-
-
-def _fix_beds(model: AllocationModel, values: Mapping[str, float]) -> None:
-    """Fix every bed level at its value in ``values`` (the beds are placed)."""
-    for (_, resource, _), variable in model.level.items():
-        if resource == "beds":
-            value = float(round(values.get(variable.name, variable.lowBound or 0.0)))
-            variable.lowBound = value
-            variable.upBound = value
+    return before
 
 
 def _safe(name: str) -> str:
