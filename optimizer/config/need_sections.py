@@ -148,6 +148,15 @@ class NeedSection(_Strict):
         "the dataset: relative to the [data] folder; its rows come before ``norms``")
     norms: list[NeedNorm] = Field(default_factory=list)
     stay_targets: list[StayTarget] = Field(default_factory=list)
+
+    @field_validator("norms_file")
+    @classmethod
+    def _inside(cls, value: Path | None) -> Path | None:
+        if value is not None and (value.is_absolute() or ".." in value.parts):
+            raise ValueError(f"'{value}' is not inside the data folder; the norms table is part "
+                             "of the dataset: name a file in the [data] folder, e.g. "
+                             "\"norms.csv\"")
+        return value
     tolerance: float = Field(default=0.1, ge=0, le=1,
                              description="how far above need a facility may end unremarked")
     source: str = ""

@@ -28,7 +28,6 @@ from pydantic import (
 
 from optimizer.config.key_errors import describe_key_error
 from optimizer.config.need_sections import EquitySection, FacilityDirection, NeedSection
-from optimizer.config.norms_table import read_norms
 from optimizer.config.sections import (
     CapacitySection,
     ChangeLimit,
@@ -415,10 +414,7 @@ def scenario_from_dict(raw: dict[str, Any], path: Path | str) -> Scenario:
                                                roads=str((path.parent / roads).resolve()))
     need = scenario.need
     if need is not None and need.norms_file is not None:
-        # [need] norms_file is part of the dataset: relative to the data folder; its rows come
-        # before the scenario's own norms.
-        table = need.norms_file if need.norms_file.is_absolute() else \
-            (folder / need.norms_file).resolve()
-        update["need"] = need.model_copy(update={
-            "norms_file": table, "norms": [*read_norms(table), *need.norms]})
+        # [need] norms_file is part of the dataset, inside the data folder (a checked path: the
+        # table is read with the data, never before the folder is accepted)
+        update["need"] = need.model_copy(update={"norms_file": folder / need.norms_file})
     return scenario.model_copy(update=update)
