@@ -216,7 +216,7 @@ def test_a_later_stage_without_solution_keeps_the_earlier_plan(
 
     def flaky(problem: object, options: object, start: object = None) -> SolveResult:
         calls["n"] += 1
-        if calls["n"] >= 4:  # the 'spread' stage and its widened retry
+        if calls["n"] >= 4:  # the 'spread:doctors' stage and its widened retry
             return SolveResult(SolveStatus.INFEASIBLE, float("nan"), float("nan"),
                                float("nan"), 0.0, "Infeasible")
         return real(problem, options, start)  # type: ignore[arg-type]
@@ -225,7 +225,7 @@ def test_a_later_stage_without_solution_keeps_the_earlier_plan(
     summary = run_scenario(scenario(tmp_path, floor=6.0), tmp_path / "out", timings=False)
     assert str(summary.status) == "feasible"
     assert calls["n"] == 5  # tried once more with the hold widened
-    assert "stage 'spread' found no solution" in summary.data["note"]
+    assert "stage 'spread:doctors' found no solution" in summary.data["note"]
     assert "the plan is that of stage 'changes'" in summary.data["note"]
     assert [s["objective"] for s in summary.data["stages"]] == ["need", "shortfall", "changes"]
     assert int(doctors(tmp_path / "out").sum()) >= 300

@@ -232,9 +232,9 @@ def _drop_flows(model: AllocationModel, done: list[str],
     flow_holds = tuple(f"hold_{i}_{_safe(n)}" for i, n in enumerate(done)
                        if n in _FLOW_OBJECTIVES)
     smaller = pulp.LpProblem(model.problem.name, model.problem.sense)
-    for name, row in model.problem.constraints.items():
-        if not name.startswith(_FLOW_ROWS) and name not in flow_holds:
-            smaller.addConstraint(row, name)
+    for row in model.problem.constraints():
+        if not row.name.startswith(_FLOW_ROWS) and row.name not in flow_holds:
+            smaller.addConstraint(row, row.name)
     model.problem = smaller
     flows = [*model.serve.values(), *model.unmet.values()]
     if model.worst is not None:
