@@ -11,8 +11,10 @@ import pytest
 from support.justify_county import NUMBER, allowed_numbers
 
 from optimizer.config.scenario import load_scenario
+from optimizer.dataset.load import load_dataset
 from optimizer.errors import MedallocWarning
 from optimizer.jobs.justify import justify
+from optimizer.jobs.run import solve_scenario
 from optimizer.justify.sites import resolve_sites
 from optimizer.report.fonts import cjk_font
 
@@ -69,6 +71,21 @@ def test_yongchuan_writes_all_six_parts(yongchuan: Path) -> None:
             for number in NUMBER.findall(text):
                 assert number in allowed, f"{number!r} in {text!r} is in no table"
     assert (yongchuan / "justification_map.png").stat().st_size > 10_000
+
+
+def test_yongchuan_scores_the_runs_objective(yongchuan: Path) -> None:
+    # The plan's sub-centres exist from 2025, the data year: the run counts their 2025
+    # coverage, and justify values the same three sites exactly as the run does.
+    facts = json.loads((yongchuan / "justification.json").read_text(encoding="utf-8"))
+    scenario = load_scenario(ROOT / "scenarios" / "yongchuan_2030.toml")
+    assert scenario.sub_centres is not None
+    assert sorted(scenario.sub_centres.fixed) == sorted(["朱沱镇", "三教镇", "来苏镇"])
+    run = solve_scenario(scenario, load_dataset([scenario.data.folder]))
+    objective = facts["objective"]
+    assert objective["data_year"] == 2025
+    assert objective["chosen_value"] == pytest.approx(
+        run.run.objectives[objective["criterion"]], rel=1e-9)
+    assert objective["rank_note"].startswith("exact")
 
 
 def test_dianjiang_pick_of_two_against_all_35_sets(tmp_path: Path) -> None:

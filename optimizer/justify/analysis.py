@@ -167,17 +167,19 @@ def _objective_facts(values: ObjectiveValues, pool: SitePool, limit: int) -> dic
     if chosen.value is not None:
         better = sum(1 for _, v in solved if sign * (v or 0.0) < sign * chosen.value
                      - 1e-9 * max(abs(chosen.value), 1.0))
-        listed = [values.by_set[key].value for key in values.best_order]
-        kth = listed[-1] if listed else None
+        listed = len(values.best_order)
+        edge = values.exact_from
         if values.exhaustive:
             rank = better + 1
-        elif kth is not None and sign * chosen.value <= sign * kth + 1e-9 * max(abs(kth), 1.0):
+        elif edge is not None and sign * chosen.value <= sign * edge + 1e-9 * max(abs(edge),
+                                                                                  1.0):
             rank = better + 1
-            note = (f"exact: the model listed the {len(listed)} best sets, down past the "
+            note = (f"exact: the model listed the {listed} best sets, down past the "
                     "chosen set's value")
         else:
-            note = (f"not established: the chosen set is worse than all {len(listed)} sets the "
-                    f"model listed (raise [justify] max_listed, now {limit})")
+            note = (f"not established: the model listed {listed} sets and cannot rule out "
+                    f"an unlisted set better than the chosen one (raise [justify] max_listed, "
+                    f"now {limit})")
     regret, pct = regret_of(chosen.value if chosen.value is not None else math.nan,
                             best_value or 0.0, values.sense)
     best_positions = tuple(sorted(position[c] for c in best_key))
@@ -186,6 +188,7 @@ def _objective_facts(values: ObjectiveValues, pool: SitePool, limit: int) -> dic
             "chosen_value": _clean(chosen.value), "chosen_status": chosen.status,
             "best_value": _clean(best_value), "best": pool.label(best_positions),
             "best_en": pool.label_en(best_positions), "best_codes": list(best_key),
+            "years": list(values.years), "data_year": values.data_year,
             "regret": _clean(regret), "regret_pct": _clean(pct), "rank": rank,
             "rank_note": note, "solved": len(values.by_set), "exhaustive": values.exhaustive,
             "statuses": statuses}
@@ -220,9 +223,8 @@ def _add_objective(ranking: pd.DataFrame, objective: ObjectiveValues, pool: Site
     ranks = rank_values(values, objective.sense)
     exact = ~np.isnan(values)
     if not objective.exhaustive:
-        # exact where every better set was listed: down to the last listed value
-        listed = [objective.by_set[k].value for k in objective.best_order]
-        last = listed[-1] if listed and listed[-1] is not None else math.nan
+        # exact where every better set was listed
+        last = objective.exact_from if objective.exact_from is not None else math.nan
         with np.errstate(invalid="ignore"):
             exact &= values >= last if objective.sense == "max" else values <= last
     ranking["objective_rank"] = pd.array(

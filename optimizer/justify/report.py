@@ -128,10 +128,18 @@ def _method(facts: dict[str, Any]) -> str:
            f"Only {facts['ranked_sets']} sets were ranked (too many to enumerate)."),
     ]
     if obj:
-        lines.append(f"- Scenario objective {obj['criterion']}: the allocation model re-optimised "
-                     f"with each set forced ({obj['solved']} solves; "
+        years = ", ".join(str(y) for y in obj["years"])
+        counted = (f"; each set's sub-centres count from {obj['data_year']}, the data year, "
+                   "as in `medalloc run` with that set fixed" if obj["data_year"] is not None
+                   else "")
+        lines.append(f"- Scenario objective {obj['criterion']} ({obj['unit']}; plan years {years}"
+                     f"{counted}): the allocation model re-optimised with each set forced "
+                     f"({obj['solved']} solves; "
                      f"{'exhaustive' if obj['exhaustive'] else 'k best by no-good cuts'}); "
-                     f"rank {obj['rank_note']}; solve statuses: {', '.join(obj['statuses'])}.")
+                     f"rank {obj['rank_note']}; solve statuses: {', '.join(obj['statuses'])}. "
+                     "Its values are those `medalloc run` reports for the stage "
+                     f"{obj['criterion']}; the location measures are not: they count one "
+                     "year's base-year residents.")
     return "\n".join(lines)
 
 
