@@ -35,6 +35,7 @@ times a binary would not be).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,7 @@ from optimizer.config.norms_table import read_norms
 from optimizer.config.sections import HEALTH_CENTRE_TIERS, HOSPITAL_TIERS
 from optimizer.model.inputs import ModelInputs, growth_factors
 
-__all__ = ["NEED_COLUMNS", "NeedRow", "need_table", "norms_of"]
+__all__ = ["NEED_COLUMNS", "NeedRow", "cite", "need_table", "norms_of"]
 
 NEED_COLUMNS = ["facility_id", "year", "resource", "as_sub", "served", "admissions", "visits",
                 "bed_need", "constant", "per_bed", "basis"]
@@ -124,14 +125,34 @@ def _need(load: _Load, norms: list[NeedNorm], resource: str, bed_need: float,
     for norm in norms:
         if norm.basis == "bed":
             per_bed += norm.rate
-            parts.append(f"{norm.rate:g} per bed")
+            part = f"{norm.rate:g} per bed"
         elif norm.basis == "served":
             constant += norm.rate * load.served / 1000.0
-            parts.append(f"{norm.rate:g} per 1000 of {load.served:,.0f} residents served")
+            part = f"{norm.rate:g} per 1000 of {load.served:,.0f} residents served"
         else:
             constant += norm.rate * load.visits / 10000.0
-            parts.append(f"{norm.rate:g} per 10 000 of {load.visits:,.0f} visits")
+            part = f"{norm.rate:g} per 10 000 of {load.visits:,.0f} visits"
+        parts.append(f"{part}, {cite(norm.source)}")
     return NeedRow(constant, per_bed, " + ".join(parts))
+
+
+_NUMBER = re.compile(r"[^\s(（]*〔\d{4}〕\d+号")
+_TITLE = re.compile(r"《[^》]+》")
+
+
+def cite(source: str) -> str:
+    """The short name of a norm's source for a reason: its document number, title or kind.
+
+    ``NATIONAL: 《医疗机构基本标准（试行）》 (卫医发〔1994〕30号); ...`` gives
+    ``NATIONAL 卫医发〔1994〕30号``; a source without either keeps its first clause.
+    """
+    head = source.split(";", 1)[0].strip()
+    kind, _, rest = head.partition(":")
+    if not rest:
+        kind, rest = "", head
+    found = _NUMBER.search(rest) or _TITLE.search(rest)
+    name = found.group(0) if found else rest.strip()
+    return f"{kind.strip()} {name}".strip()
 
 
 def _hospital_days(facility: pd.Series) -> float:

@@ -217,9 +217,18 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def far_from_need(plan: pd.DataFrame, tolerance: float) -> list[str]:
-    """Sentences for facilities that end the last year far from their need (for warnings)."""
+FAR_FROM_NEED = 0.2  # a facility more than 20 % above or below its need is reported
+
+
+def far_from_need(plan: pd.DataFrame, tolerance: float = FAR_FROM_NEED) -> list[str]:
+    """Sentences for facilities ending the last year far from need, with their reasons.
+
+    Far is more than ``tolerance`` (20 %) above or below the need. Half a unit either way is
+    rounding to whole posts and beds, not a placement.
+    """
     last = plan[plan["year"].eq(plan["year"].max()) & plan["need"].notna()]
+    first_year = int(plan["year"].min())
+    first = plan[plan["year"].eq(first_year)].set_index(["facility_id", "resource"])
     lines = []
     for item in last.sort_values(["facility_id", "resource"]).itertuples(index=False):
         row: Any = item
@@ -229,12 +238,16 @@ def far_from_need(plan: pd.DataFrame, tolerance: float) -> list[str]:
                 lines.append(f"{row.name_zh} gains {row.change} {row.resource} but serves "
                              "nobody")
             continue
-        ratio = served / need
-        # Half a unit either way is rounding to whole posts and beds, not a placement.
-        if served > need * (1 + tolerance) + 0.5 and row.reason_kind == "need":
-            lines.append(f"{row.name_zh} ends at {ratio:.0%} of its {row.resource} need "
-                         f"({served:.0f} for {need:.1f}) with no rule asking for it")
-        elif served < need * (1 - 2 * tolerance) - 0.5:
-            lines.append(f"{row.name_zh} ends at {ratio:.0%} of its {row.resource} need "
-                         f"({served:.0f} for {need:.1f})")
+        far = served > need * (1 + tolerance) + 0.5 or served < need * (1 - tolerance) - 0.5
+        if far:
+            why = str(row.reason).split("; need ")[0]
+            was = ""
+            key = (row.facility_id, row.resource)
+            if key in first.index and float(first.loc[key, "need"]) > 0:
+                then = first.loc[key]
+                was = (f"; it had {int(then['after'])} in {first_year}, "
+                       f"{float(then['served']) / float(then['need']):.0%} of need then")
+            lines.append(f"{row.name_zh} ends {row.year} at {served / need:.0%} of its "
+                         f"{row.resource} need ({served:.0f} for {need:.1f}): "
+                         f"{row.reason_kind}, {why}{was}")
     return lines

@@ -197,7 +197,7 @@ def _summary(inputs: ModelInputs, dataset: Dataset, run: ModelRun, solution: Sol
         "coverage_shares": coverage,
         "cost": {"value": round(plan_cost(inputs, plan), 3), "unit": scenario.costs.unit,
                  "unit_words": _money_words(scenario.costs.unit)},
-        "warnings": far_from_need(plan, scenario.need.tolerance if scenario.need else 0.1),
+        "warnings": far_from_need(plan),
         "placement": _placement(plan, scenario.need is not None),
         "equity": equity_summary(access),
         "resources_absent_from_data": [r for r in inputs.resources
