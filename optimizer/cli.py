@@ -226,6 +226,10 @@ def print_run(data: dict[str, Any], out_dir: Path) -> None:
 
         table = Table("indicator", "year", "target", "achieved", "met", box=None, pad_edge=False)
         for row in read_output_csv(indicators).itertuples(index=False):
+            if getattr(row, "scope", "allocated") == "input":  # a plan figure the model uses
+                table.add_row(escape(str(row.indicator)), str(row.year), f"{row.target:g}",
+                              "", "input")
+                continue
             table.add_row(escape(str(row.indicator)), str(row.year), f"{row.target:g}",
                           f"{row.achieved:.3f}", "yes" if row.met else "[red]NO[/]")
         console.print(table)

@@ -198,6 +198,14 @@ def _run_stages(model: AllocationModel, options: SolverSection, names: list[str]
         start = result.values  # feasible for the next stage, whose rows hold this one
         if i + 1 == len(names):
             break
+        if name == "targets":
+            # each expected target keeps the shortfall this stage left it (0 when met): the
+            # sum alone, held with its round-off give, let a later stage shave a post off a
+            # floor (0.86 public-health staff per 1000 became 0.859999)
+            for variable, _ in model.target_slack.values():
+                fixed.append((variable, variable.lowBound, variable.upBound))
+                value = max(0.0, float(result.values.get(variable.name, 0.0)))
+                variable.upBound = value * (1 + 1e-9) + (1e-9 if value else 0.0)
         if i == last_site_stage:
             fixed += _fix((*model.open_sub.values(), *model.open_cvc.values()), result.values)
         if name.startswith("spread:"):

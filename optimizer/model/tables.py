@@ -32,8 +32,11 @@ __all__ = ["INDICATOR_COLUMNS", "county_hired_table", "indicators_table", "per_b
            "plan_cost", "plan_table", "towns_table"]
 
 Add = Callable[..., None]
-INDICATOR_COLUMNS = ["indicator", "year", "kind", "resource", "per", "sense", "target",
+INDICATOR_COLUMNS = ["indicator", "year", "kind", "scope", "resource", "per", "sense", "target",
                      "achieved", "met", "shortfall", "shortfall_pct", "note"]
+# What an indicator row is to the model: a target it allocates for (target, achieved, met,
+# shortfall), or a plan figure it takes as an input (the outside-patient share, a stay target).
+SCOPES = ("allocated", "input")
 
 
 def per_base(inputs: ModelInputs, resource: str) -> int:
@@ -129,8 +132,8 @@ def indicators_table(inputs: ModelInputs, plan: pd.DataFrame, towns: pd.DataFram
         met = True if math.isnan(achieved) else _met(inputs, year, achieved, target, sense)
         short = _shortfall(target, achieved, sense, met)
         pct = short / abs(target) * 100 if target else (0.0 if not short else math.nan)
-        rows.append((name, year, kind, resource, per, sense, target, achieved, met, short,
-                     pct, note))
+        rows.append((name, year, kind, "allocated", resource, per, sense, target, achieved, met,
+                     short, pct, note))
 
     for resource, rates in sorted(inputs.scenario.policy.items()):
         for year in inputs.years:
@@ -165,7 +168,28 @@ def indicators_table(inputs: ModelInputs, plan: pd.DataFrame, towns: pd.DataFram
                 add(f"{service} coverage within {section.minutes:g} min", year,
                     section.min_share, share, ">=", section.source, kind=section.kind,
                     resource="residents", per="share")
+    rows += _input_rows(inputs)
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
+
+
+def _input_rows(inputs: ModelInputs) -> list[tuple[object, ...]]:
+    """The plan's figures the model takes as inputs: no target to meet, a number it uses."""
+    section = inputs.scenario.need
+    if section is None:
+        return []
+    nan = math.nan
+    rows: list[tuple[object, ...]] = []
+    tiers = ", ".join(section.inflow_tiers)
+    for year, share in sorted(section.inflow.items()):
+        rows.append(("patients from outside the district (share)", year, "", "input",
+                     "patients", "share", "==", share, nan, None, nan, nan,
+                     f"the workload of {tiers} grows with it ([need] inflow)"))
+    for target in section.stay_targets:
+        for year, days in sorted(target.days.items()):
+            rows.append((f"average stay at {', '.join(target.tiers)} (days)", year, "",
+                         "input", "days", "stay", "==", days, nan, None, nan, nan,
+                         f"bed need follows it ([need] stay_targets); {target.source}"))
+    return rows
 
 
 def _weighted_share(inputs: ModelInputs, towns: pd.DataFrame, column: str, scope: str) -> float:

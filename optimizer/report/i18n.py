@@ -100,11 +100,17 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "规划年份 {first}–{last}；常住人口 {population}。"),
     "run.years": ("Plan years {first}–{last}.", "规划年份 {first}–{last}。"),
     "run.status": ("Solution status: {proof}.", "求解状态：{proof}。"),
-    "run.met_all": ("{met} of {total} indicator rows are met.",
-                    "{total} 项指标中 {met} 项达到。"),
-    "run.met_some": ("{met} of {total} indicator rows are met; {unmet} are not (listed in red "
-                     "below).",
-                     "{total} 项指标中 {met} 项达到；{unmet} 项未达到（下文红色标出）。"),
+    "run.met_all": ("{met} of {total} indicator rows the model allocates for are met.",
+                    "模型配置的 {total} 项指标中 {met} 项达到。"),
+    "run.scopes": ("{inputs} rows are plan figures the model takes as inputs (scope 'input' in "
+                   "indicators.csv). The plan's other indicators (health outcomes, finance, "
+                   "service quality) lie outside an allocation model and are not listed.",
+                   "另有 {inputs} 行是模型作为输入使用的规划数字（indicators.csv 中 scope 为 "
+                   "input）。规划的其他指标（健康结果、财务、服务质量等）不属于资源配置模型，未列出。"),
+    "run.met_some": ("{met} of {total} indicator rows the model allocates for are met; {unmet} "
+                     "are not (listed in red below).",
+                     "模型配置的 {total} 项指标中 {met} 项达到；"
+                     "{unmet} 项未达到（下文红色标出）。"),
     "run.within": ("Residents within {key}: {first_share} in {first}, {last_share} in {last}.",
                    "{key}内的居民：{first}年 {first_share}，{last}年 {last_share}。"),
     "run.subs": ("Sub-centres: {subs}.", "医疗卫生次中心：{subs}。"),
@@ -130,6 +136,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "run.largest_cuts": (" (largest cuts: {cuts})", "（减少最多：{cuts}）"),
     # run: indicators
     "ind.met": ("met", "达到"),
+    "ind.input": ("input to the model", "模型输入"),
     "ind.unmet": ("NOT met", "未达到"),
     "ind.intro": ("Every policy number of the scenario with the value the plan reaches "
                   "(indicators.csv). 'cap' rows must stay at or below the target, 'floor' rows "
@@ -501,6 +508,7 @@ _SCOPES = {"facility": "各机构", "town": "各乡镇"}
 _SECONDED = re.compile(r"county-hired, township-used: (\w+) seconded to grassroots per a year's "
                        r"recruits at the named hospitals")
 _REACH = re.compile(r"(\w+) within reach per (\d+): spread across towns( over the mean)?")
+_STAY = re.compile(r"average stay at (.+) \(days\)")
 
 
 def indicator_label(indicator: str, lang: str) -> str:
@@ -528,6 +536,12 @@ def indicator_label(indicator: str, lang: str) -> str:
     if match:
         spread = "乡镇间极差与均值之比" if match[3] else "乡镇间极差"
         return f"{per_capita_zh(match[1], int(match[2]))}（可及性）：{spread}"
+    if indicator == "patients from outside the district (share)":
+        return "区外患者占比"
+    match = _STAY.fullmatch(indicator)
+    if match:
+        tiers = "、".join(tier_name(t.strip(), lang) for t in match[1].split(","))
+        return f"{tiers}平均住院日（天）"
     match = _RATIO.fullmatch(indicator)
     if match:
         return _ratio_label(match)

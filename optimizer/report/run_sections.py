@@ -76,8 +76,12 @@ def overview_section(run: RunOutputs, figures: Sequence[Figure], lang: str = "en
     population: dict[str, Any] = summary.get("population", {}) or {}
     pop_text = text("run.pop_sep", lang).join(
         text("run.pop_year", lang, value=whole(v), year=y) for y, v in sorted(population.items()))
-    met = int(run.indicators["met"].sum())
-    total = len(run.indicators)
+    allocated = run.indicators
+    if "scope" in allocated.columns:  # plan figures the model only takes as inputs: not met/unmet
+        allocated = allocated[allocated["scope"].fillna("allocated").eq("allocated")]
+    met = int(allocated["met"].fillna(False).astype(bool).sum())
+    total = len(allocated)
+    inputs = len(run.indicators) - total
     items = [
         text("run.scenario", lang, scenario=summary.get("scenario", ""),
              description=summary.get("description", "")),
@@ -86,6 +90,7 @@ def overview_section(run: RunOutputs, figures: Sequence[Figure], lang: str = "en
         text("run.status", lang, proof=proof),
         text("run.met_all", lang, met=met, total=total) if met == total else
         text("run.met_some", lang, met=met, total=total, unmet=total - met),
+        text("run.scopes", lang, inputs=inputs),
     ]
     for key, shares in sorted((summary.get("coverage_shares") or {}).items()):
         if isinstance(shares, dict) and shares:
@@ -118,10 +123,15 @@ def indicators_section(run: RunOutputs, figures: Sequence[Figure], lang: str = "
     years = pd.to_numeric(frame["year"], errors="coerce")
     last = years.max()
     frame["year"] = years.map(lambda y: "" if pd.isna(y) else str(int(y)))
-    unmet = {index for index, met in frame["met"].items() if not met}
-    frame["met"] = frame["met"].map(
-        lambda m: f'<span class="met">{esc(text("ind.met", lang))}</span>' if m
-        else f'<span class="unmet">{esc(text("ind.unmet", lang))}</span>')
+    scopes = (frame["scope"].fillna("allocated").astype(str).tolist()
+              if "scope" in frame.columns else ["allocated"] * len(frame))
+    unmet = {index for (index, met), scope in zip(frame["met"].items(), scopes, strict=True)
+             if not met and scope == "allocated"}
+    frame["met"] = [
+        esc(text("ind.input", lang)) if scope == "input" else
+        f'<span class="met">{esc(text("ind.met", lang))}</span>' if met else
+        f'<span class="unmet">{esc(text("ind.unmet", lang))}</span>'
+        for met, scope in zip(frame["met"], scopes, strict=True)]
     frame["indicator"] = frame["indicator"].map(lambda i: indicator_label(str(i), lang))
     if "kind" in frame.columns:
         frame["kind"] = frame["kind"].map(lambda k: k if missing(k) else kind_name(str(k), lang))
