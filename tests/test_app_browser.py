@@ -199,8 +199,8 @@ def test_planner_workflow_in_chromium(server: tuple[str, Path], browser: Any,
     assert [th.text for th in headers][:2] == ["指标", "年份"]
     beds_zh = indicator_label("beds per 1000 (cap)", "zh")
     beds = next(r for r in rows if r[0] == beds_zh and r[1] == "2030")
-    assert float(beds[6]) == pytest.approx(7.3)
-    assert float(beds[7]) == pytest.approx(
+    assert float(beds[7]) == pytest.approx(7.3)  # indicator, year, kind, scope, resource, per,
+    assert float(beds[8]) == pytest.approx(       # sense, target, achieved
         indicator(cli, "beds per 1000 (cap)", 2030, "achieved"), abs=5e-4)
     assert "吉安镇" in by_id(driver, "sub-centres").text
     status = by_id(driver, "solve-status")  # the status in words, the value kept in data-status

@@ -28,7 +28,8 @@ __all__ = ["cell_label", "header_label"]
 
 # Chinese column names of indicators.csv, plan.csv, towns.csv and the comparison tables
 _HEADERS_ZH = {
-    "indicator": "指标", "year": "年份", "kind": "性质", "resource": "资源", "per": "每",
+    "indicator": "指标", "year": "年份", "kind": "性质", "scope": "范围", "resource": "资源",
+    "per": "每",
     "sense": "方向", "target": "目标", "achieved": "实现值", "met": "是否达到",
     "shortfall": "缺口", "shortfall_pct": "缺口（%）", "note": "说明",
     "facility_id": "机构编码", "name_zh": "名称", "tier": "级别", "before": "规划前",
@@ -40,8 +41,11 @@ _HEADERS_ZH = {
 }
 _COVERED_POPULATION = re.compile(r"covered_population_(\w+)_(\d+(?:\.\d+)?)")
 
+_SCOPES_ZH = {"allocated": "模型配置", "input": "模型输入"}
+
 _CELLS: dict[str, Callable[[str, str], str]] = {
     "indicator": indicator_label,
+    "scope": lambda value, lang: _SCOPES_ZH.get(value, value),
     "kind": kind_name,
     "tier": tier_name,
     "resource": resource_name,

@@ -135,7 +135,8 @@ def _direction(inputs: ModelInputs, row: Any) -> str | None:
     section = inputs.scenario.sub_centres
     if section is not None and str(row.tier) == "sub_centre" and \
             resource in section.keep_levels and after <= base:
-        return f"the rule that a sub-centre is built up, never cut ({resource} kept)"
+        return (f"the plan's direction that a sub-centre is built up, never cut ({resource} "
+                "kept)")
     return None
 
 
