@@ -179,11 +179,10 @@ def _run_stages(model: AllocationModel, options: SolverSection, names: list[str]
     last_flow_stage = max((i for i, n in enumerate(names) if n in _FLOW_OBJECTIVES), default=-1)
     carried: dict[str, float] = {}
     for i, name in enumerate(names):
-        shortcut = _no_shortfall(model, options, start) if name == "need" else None
         sense, expr = objective(model, name, start)
         model.problem.sense = pulp.LpMaximize if sense == "max" else pulp.LpMinimize
         model.problem.setObjective(expr)
-        result = shortcut or solve_problem(model.problem, options, start)
+        result = solve_problem(model.problem, options, start)
         if not result.has_solution and held is not None:
             _hold(model, *held, give, widen=100.0)  # round-off, not a real conflict: widen once
             result = solve_problem(model.problem, options, start)
@@ -222,32 +221,6 @@ def _run_stages(model: AllocationModel, options: SolverSection, names: list[str]
         if model.serve and not carried and not waiting and i >= last_flow_stage:
             carried = _drop_flows(model, names[:i + 1], result.values)
     return stages, ""
-
-
-def _no_shortfall(model: AllocationModel, options: SolverSection,
-                  start: Mapping[str, float] | None) -> SolveResult | None:
-    """The ``need`` stage's optimum when every need can be met, else None.
-
-    ``need`` minimises the worst shortfall ratio, a min-max that HiGHS proves slowly on large
-    counties; the total shortfall is a plain sum and proves fast. If the total can be zero,
-    every shortfall is zero, and so is the worst (z ≥ 0, and z = 0 is then feasible): that
-    solution, with z = 0, is the ``need`` optimum, proven by this argument. Otherwise the stage
-    is solved as it stands.
-    """
-    if not model.short:
-        return None
-    _, total = objective(model, "shortfall")
-    model.problem.sense = pulp.LpMinimize
-    model.problem.setObjective(total)
-    probe = solve_problem(model.problem, options, start)
-    if probe.status is not SolveStatus.OPTIMAL or abs(probe.objective) > 1e-9:
-        return None
-    values = dict(probe.values)
-    for variable in model.short_worst.values():
-        values[variable.name] = 0.0
-    return dataclasses.replace(
-        probe, objective=0.0, bound=0.0, gap=0.0, values=values,
-        raw_status="Optimal: the total shortfall can be zero, so the worst is zero")
 
 
 _FLOW_OBJECTIVES = frozenset({"unmet", "travel", "worst_town"})
