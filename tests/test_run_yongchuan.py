@@ -177,8 +177,8 @@ def test_county_hired_township_used(out: Path, plan: pd.DataFrame, raw: dict) ->
             assert recruits > 0, year
     places = seconded.loc[seconded["role"].eq("serves"), "facility_id"]
     tiers = plan.drop_duplicates("facility_id").set_index("facility_id")["tier"]
-    assert set(tiers[places]) <= {"township_health_centre", "community_health_centre",
-                                  "sub_centre"}
+    # the reform staffs township health centres: none serve urban community centres
+    assert set(tiers[places]) <= {"township_health_centre", "sub_centre"}
 
 
 def test_placement_follows_need(plan: pd.DataFrame, raw: dict) -> None:
@@ -202,8 +202,29 @@ def test_placement_follows_need(plan: pd.DataFrame, raw: dict) -> None:
 
 def test_indicators_all_met(out: Path) -> None:
     indicators = pd.read_csv(out / "indicators.csv")
-    assert len(indicators) > 40
-    assert indicators["met"].all(), indicators[~indicators["met"]]
+    allocated = indicators[indicators["scope"].eq("allocated")]
+    assert len(allocated) > 40
+    assert allocated["met"].astype(bool).all(), allocated[~allocated["met"].astype(bool)]
+    assert set(indicators["scope"]) == {"allocated", "input"}
+    inputs = indicators[indicators["scope"].eq("input")].set_index(["indicator", "year"])
+    # the plan's figures the model uses: the outside-patient share and the tertiary stay
+    assert inputs.loc[("patients from outside the district (share)", 2025), "target"] == 0.2307
+    assert inputs.loc[("average stay at tertiary_hospital (days)", 2030), "target"] == 7.7
+    assert inputs["met"].isna().all()  # an input is neither met nor unmet
+
+
+def test_every_norm_names_a_document(plan: pd.DataFrame) -> None:
+    """No staffing norm restates the data: every need's basis cites a document or a kind."""
+    from optimizer.config.norms_table import read_norms  # noqa: PLC0415
+
+    norms = read_norms(ROOT / "data" / "norms.csv")
+    assert norms
+    kinds = {"NATIONAL", "PROVINCIAL", "PLAN", "DEFINITION", "ASSUMPTION"}
+    assert all(n.source.split(":")[0] in kinds for n in norms)
+    assert not any("data" in n.source.split(";")[0].lower() for n in norms)
+    staffed = plan[plan["year"].eq(2030) & plan["resource"].isin(["doctors", "nurses"])
+                   & plan["need"].notna() & plan["tier"].ne("village_clinic")]
+    assert staffed["reason"].str.contains("NATIONAL|PROVINCIAL").all()
 
 
 def test_byte_identical_rerun(out: Path, tmp_path: Path) -> None:
