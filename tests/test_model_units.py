@@ -143,11 +143,19 @@ def test_dianjiang_chooses_two_or_three_and_says_why(
     choice = summary["sub_centre_choice"]
     assert len(choice["alternatives"]) == 35  # 15 pairs + 20 triples
     assert set(choice["chosen"]) == chosen
-    assert choice["chosen_value"] == max(a["value"] for a in choice["alternatives"])
+    # the count by the stated trade-off: a third site must add [sub_centres] min_gain
+    count = summary["sub_centre_count"]
+    best = {int(n): v for n, v in count["best_by_count"].items()}
+    assert count["chosen"] == (3 if best[3] - best[2] >= count["min_gain"] else 2)
+    assert len(chosen) == count["chosen"]
+    assert f"{best[3] - best[2]:,.0f}" in count["reason"]
+    assert f"{count['min_gain']:,.0f}" in count["reason"]
+    same = [a["value"] for a in choice["alternatives"] if len(a["sites"]) == len(chosen)]
+    assert choice["chosen_value"] == max(same)
     assert set(choice["best_by_count"]) == {"2", "3"}
     assert "admissible sets" in choice["reason"]
     indicators = pd.read_csv(folder / "indicators.csv")
-    assert indicators["met"].all()
+    assert indicators.loc[indicators["scope"].eq("allocated"), "met"].astype(bool).all()
     assert summary["resources_absent_from_data"] == []  # pharmacists: the plan's 2020 figure
     assert summary["per_capita"]["2025"]["doctors_per_1000"] >= 3.6
     plan = pd.read_csv(folder / "plan.csv", encoding="utf-8-sig")

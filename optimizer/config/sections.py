@@ -173,6 +173,13 @@ class SubCentreSection(_Strict):
                     "never cut)",
     )
     standard: StandardSection = Field(default_factory=StandardSection)
+    # The trade-off behind "2-3 sub-centres": a site beyond min_count opens only if it adds at
+    # least this much to the first objective (its unit: rural residents within reach, summed
+    # over the plan years, for coverage). Without it the count is whatever that objective
+    # prefers (for coverage, always the most).
+    min_gain: float | None = Field(default=None, ge=0,
+                                   description="what a site beyond min_count must add")
+    min_gain_basis: str = ""
     source: str = ""
 
     @model_validator(mode="after")

@@ -23,13 +23,14 @@ from optimizer.config.scenario import Scenario, load_scenario
 from optimizer.dataset.load import Dataset, load_dataset
 from optimizer.errors import InfeasibleError, SolverError
 from optimizer.model.build import build_model
-from optimizer.model.choice import explain_choice
+from optimizer.model.choice import explain_choice, objective_unit
 from optimizer.model.equity import access_by_town
 from optimizer.model.explain import explain_infeasible
 from optimizer.model.inputs import prepare_inputs
 from optimizer.model.reasons import add_reasons
 from optimizer.model.results import read_solution
-from optimizer.model.stages import optimise
+from optimizer.model.site_count import decide_count, hold_count
+from optimizer.model.stages import main_criterion, optimise
 from optimizer.model.tables import (
     county_hired_table,
     indicators_table,
@@ -160,6 +161,11 @@ def solve_scenario(scenario: Scenario, dataset: Dataset, *,
     say(f"building the model: {len(inputs.groups)} demand groups, "
         f"{len(inputs.facilities)} facilities, years {', '.join(map(str, inputs.years))}")
     model = build_model(inputs)
+    count = decide_count(model, objective_unit(inputs, main_criterion(
+        list(scenario.objective.order))))
+    if count is not None:
+        say(f"sub-centre count: {count.reason}")
+        hold_count(model, count)
     say(f"solving {len(model.problem.variables())} variables, "
         f"{model.problem.numConstraints()} constraints with {scenario.solver.name}")
     run = optimise(model, scenario.solver)
@@ -190,4 +196,4 @@ def solve_scenario(scenario: Scenario, dataset: Dataset, *,
     return RunResult(scenario=scenario, dataset=dataset, inputs=inputs, run=run,
                      solution=solution, plan=plan, towns=towns, indicators=indicators,
                      county_hired=seconded, access=access, choice=choice,
-                     runtime_s=time.perf_counter() - t0)
+                     runtime_s=time.perf_counter() - t0, site_count=count)

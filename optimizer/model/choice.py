@@ -364,8 +364,17 @@ def _reason(inputs: ModelInputs, criterion: str, chosen: tuple[str, ...],
             marginal: dict[str, float]) -> str:
     names = "、".join(_town(inputs, f) for f in chosen)
     unit = objective_unit(inputs, criterion)
-    parts = [f"{names} give the best {criterion} of all {len(value)} admissible sets "
-             f"({value.get(tuple(chosen), 0):,.0f} {unit})"]
+    section = inputs.scenario.sub_centres
+    if section is not None and section.min_gain is not None:
+        # the count was decided first (optimizer.model.site_count): best of its size
+        same = sum(1 for sites in value if len(sites) == len(chosen))
+        parts = [f"{names} give the best {criterion} of the {same} admissible sets of "
+                 f"{len(chosen)} ({value.get(tuple(chosen), 0):,.0f} {unit}); the count "
+                 f"follows [sub_centres] min_gain: a site beyond {section.min_count} must add "
+                 f"at least {section.min_gain:,.0f}"]
+    else:
+        parts = [f"{names} give the best {criterion} of all {len(value)} admissible sets "
+                 f"({value.get(tuple(chosen), 0):,.0f} {unit})"]
     for count, row in sorted(best.items()):
         if int(count) != len(chosen) and row.value is not None:
             parts.append(f"the best set of {count} ({'、'.join(row.sites)}) reaches "

@@ -70,6 +70,10 @@ def access_by_town(dataset: Dataset, inputs: ModelInputs, plan: pd.DataFrame) ->
     return pd.concat(frames, ignore_index=True)[columns]
 
 
+def _rounded(value: float) -> float | None:
+    return round(value, 6) if math.isfinite(value) else None
+
+
 def equity_summary(access: pd.DataFrame) -> dict[str, dict[str, object]]:
     """Per access resource and year: the smallest and largest town figure, spread and Gini."""
     result: dict[str, dict[str, object]] = {}
@@ -82,10 +86,11 @@ def equity_summary(access: pd.DataFrame) -> dict[str, dict[str, object]]:
             low, high = (float(values[ok].min()), float(values[ok].max())) if ok.any() \
                 else (math.nan, math.nan)
             gini, skipped = gini_skipping_nan(values, pop.to_numpy(dtype=np.float64))
+            # A figure that cannot be computed (no town with access; everyone at zero has no
+            # Gini) is null in summary.json, never NaN (which is not JSON).
             entry: dict[str, object] = {
-                "lowest": round(low, 6), "highest": round(high, 6),
-                "spread": round(high - low, 6),
-                "gini": round(gini, 6),
+                "lowest": _rounded(low), "highest": _rounded(high),
+                "spread": _rounded(high - low), "gini": _rounded(gini),
             }
             if skipped:  # towns with no access are left out of the Gini, and said so
                 entry["no_access_skipped"] = skipped

@@ -28,6 +28,7 @@ from optimizer.model.inputs import ModelInputs
 from optimizer.model.objectives import unit_of
 from optimizer.model.reasons import far_from_need
 from optimizer.model.results import Solution
+from optimizer.model.site_count import SiteCount
 from optimizer.model.stages import ModelRun, stage_gap
 from optimizer.model.tables import per_base, plan_cost
 from optimizer.results.files import write_csv
@@ -63,6 +64,8 @@ class RunResult:
         and the per-town access figures behind the equity summary.
     choice : SubCentreChoice or None
         The comparison of alternative sub-centre choices (``[explain] alternatives``).
+    site_count : SiteCount or None
+        How many sub-centres, when ``[sub_centres] min_gain`` states the trade-off.
     runtime_s : float
         Wall time from loading to the solved tables.
     """
@@ -79,6 +82,7 @@ class RunResult:
     access: pd.DataFrame
     choice: SubCentreChoice | None
     runtime_s: float
+    site_count: SiteCount | None = None
 
     @property
     def status(self) -> SolveStatus:
@@ -118,8 +122,12 @@ def write_run(result: RunResult, folder: Path, *, timings: bool = True) -> Summa
 
 def run_summary(result: RunResult, *, timings: bool = True) -> SummaryDoc:
     """The ``summary.json`` document of a run (without timings when ``timings`` is False)."""
-    return _summary(result.inputs, result.dataset, result.run, result.solution, result.plan,
-                    result.access, result.choice, result.runtime_s if timings else None)
+    summary = _summary(result.inputs, result.dataset, result.run, result.solution,
+                       result.plan, result.access, result.choice,
+                       result.runtime_s if timings else None)
+    if result.site_count is not None:
+        summary["sub_centre_count"] = result.site_count.to_json()
+    return summary
 
 
 def _versions() -> dict[str, str]:
