@@ -395,6 +395,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "word.floor": ("floor", "下限"),
     "word.primary": ("primary", "基层医疗卫生机构"),
     "word.referral": ("referral", "县级医疗机构"),
+    "word.any_clinic": ("any clinic", "任一医疗卫生机构（含村卫生室）"),
     "word.county": ("county", "县级医疗机构"),
     "word.all": ("all", "全体"),
     "word.rural": ("rural", "农村"),
