@@ -41,7 +41,7 @@ _HEADERS_ZH = {
 }
 _COVERED_POPULATION = re.compile(r"covered_population_(\w+)_(\d+(?:\.\d+)?)")
 
-_SCOPES_ZH = {"allocated": "模型配置", "input": "模型输入"}
+_SCOPES_ZH = {"allocated": "配置", "input": "输入"}  # short: a table cell
 
 _CELLS: dict[str, Callable[[str, str], str]] = {
     "indicator": indicator_label,
