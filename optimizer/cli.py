@@ -210,6 +210,8 @@ def print_run(data: dict[str, Any], out_dir: Path) -> None:
 
     console.print(f"[bold]{escape(str(data['scenario']))}[/]: {data['status']}, gap "
                   f"{data['gap']}, {data.get('runtime_s', '?')} s", highlight=False)
+    if data.get("note"):  # a stage stopped before its proof, and what that means
+        say(f"  note: {data['note']}")
     names = [f"{s['town']} ({s['facility_id']})" for s in data.get("sub_centres", [])]
     if names:
         say(f"  sub-centres: {', '.join(names)}")

@@ -229,3 +229,21 @@ def test_a_later_stage_without_solution_keeps_the_earlier_plan(
     assert "the plan is that of stage 'changes'" in summary.data["note"]
     assert [s["objective"] for s in summary.data["stages"]] == ["need", "shortfall", "changes"]
     assert int(doctors(tmp_path / "out").sum()) >= 300
+
+
+def test_a_stage_stopped_by_a_limit_is_named_with_its_gap() -> None:
+    """A time limit makes the plan machine-dependent and the run says so; a node limit does not."""
+    from optimizer.model.solve import SolveResult  # noqa: PLC0415
+    from optimizer.model.stages import StageResult, limit_note  # noqa: PLC0415
+    from optimizer.solvers.status import SolveStatus  # noqa: PLC0415
+
+    def stage(name: str, status: SolveStatus, raw: str, gap: float) -> StageResult:
+        return StageResult(name, "min", SolveResult(status, 1.0, 0.99, gap, 1.0, raw))
+
+    note = limit_note([stage("need", SolveStatus.OPTIMAL, "Optimal", 0.0),
+                       stage("cost", SolveStatus.FEASIBLE, "Time limit reached", 0.0025),
+                       stage("spread:beds", SolveStatus.FEASIBLE, "Node limit reached", 0.01)])
+    assert note == ("stage 'cost' ended on its time limit, 0.25% from proven: the plan may "
+                    "differ on a faster or less loaded machine; stage 'spread:beds' ended on a "
+                    "limit (Node limit reached), 1.00% from proven")
+    assert limit_note([stage("need", SolveStatus.OPTIMAL, "Optimal", 0.0)]) == ""

@@ -46,7 +46,8 @@ from optimizer.model.results import value_of
 from optimizer.model.solve import SolveResult, solve_problem
 from optimizer.solvers.status import SolveStatus
 
-__all__ = ["ModelRun", "StageResult", "main_criterion", "optimise", "stage_gap", "stage_order"]
+__all__ = ["ModelRun", "StageResult", "limit_note", "main_criterion", "optimise", "stage_gap",
+           "stage_order"]
 
 _RANK = {SolveStatus.OPTIMAL: 0, SolveStatus.FEASIBLE: 1, SolveStatus.INFEASIBLE: 2,
          SolveStatus.ERROR: 3}
@@ -159,6 +160,7 @@ def optimise(model: AllocationModel, options: SolverSection, *, order: list[str]
     status = max((s.result.status for s in stages), key=_RANK.__getitem__)
     if note and status is SolveStatus.OPTIMAL:
         status = SolveStatus.FEASIBLE
+    note = "; ".join(part for part in (note, limit_note(stages)) if part)
     last = stages[-1].result
     values = last.values if last.has_solution else {}
     return ModelRun(tuple(stages), status, values, note)
@@ -248,6 +250,27 @@ def _drop_flows(model: AllocationModel, done: list[str],
     if model.worst is not None:
         flows.append(model.worst)
     return {v.name: values[v.name] for v in flows if v.name in values}
+
+
+def limit_note(stages: Iterable[StageResult]) -> str:
+    """What a run must say of stages a limit stopped before the proof.
+
+    A time limit depends on the machine and its load, so the plan may differ elsewhere; a node
+    limit (``[solver] node_limit``) stops at the same place on any machine.
+    """
+    parts = []
+    for stage in stages:
+        result = stage.result
+        if result.status is not SolveStatus.FEASIBLE:
+            continue
+        gap = f"{result.gap:.2%}" if math.isfinite(result.gap) else "an unknown gap"
+        if "time" in result.raw_status.lower():
+            parts.append(f"stage '{stage.name}' ended on its time limit, {gap} from proven: "
+                         "the plan may differ on a faster or less loaded machine")
+        else:
+            parts.append(f"stage '{stage.name}' ended on a limit ({result.raw_status}), {gap} "
+                         "from proven")
+    return "; ".join(parts)
 
 
 def _fix(variables: Iterable[pulp.LpVariable], values: Mapping[str, float]) -> list[_Bounds]:
