@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import pulp
 
 from optimizer.config.sections import SolverSection
+from optimizer.model.flow_check import flows_for
 from optimizer.model.objectives import objective
 from optimizer.model.problem import AllocationModel
 from optimizer.model.results import value_of
@@ -149,14 +150,20 @@ def optimise(model: AllocationModel, options: SolverSection, *, order: list[str]
     scenario = model.inputs.scenario
     names = stage_order(model, order)
     give = scenario.objective.tolerance if tolerance is None else tolerance
-    fixed: list[_Bounds] = []
-    problem = model.problem
-    try:
-        stages, note = _run_stages(model, options, names, give, fixed)
-    finally:
-        model.problem = problem  # the stages may have solved a smaller copy (_drop_flows)
-        for variable, low, high in fixed:
-            variable.lowBound, variable.upBound = low, high
+    stages: list[StageResult] = []
+    note = ""
+    for lazy in (True, False):
+        fixed: list[_Bounds] = []
+        problem = model.problem
+        try:
+            stages, note = _run_stages(model, options, names, give, fixed, lazy=lazy)
+            break
+        except _FlowsNeeded:
+            continue  # a stage's levels left residents unserved: solve again with the flows
+        finally:
+            model.problem = problem  # the stages may have solved a smaller copy (_drop_flows)
+            for variable, low, high in reversed(fixed):
+                variable.lowBound, variable.upBound = low, high
     status = max((s.result.status for s in stages), key=_RANK.__getitem__)
     if note and status is SolveStatus.OPTIMAL:
         status = SolveStatus.FEASIBLE
@@ -169,8 +176,20 @@ def optimise(model: AllocationModel, options: SolverSection, *, order: list[str]
 _Bounds = tuple[pulp.LpVariable, "float | None", "float | None"]
 
 
+class _FlowsNeeded(Exception):  # noqa: N818  (a signal inside this module, not an error)
+    """A stage solved without the flows chose levels no flow can serve: solve with them."""
+
+
 def _run_stages(model: AllocationModel, options: SolverSection, names: list[str], give: float,
-                fixed: list[_Bounds]) -> tuple[list[StageResult], str]:
+                fixed: list[_Bounds], *, lazy: bool) -> tuple[list[StageResult], str]:
+    """The stages in order; ``lazy``: flows checked after the ``unmet`` stage, not carried.
+
+    With ``lazy``, once the ``unmet`` stage has served everyone the flow rows leave the model
+    and each later stage's levels are checked by the flow LP (:mod:`optimizer.model.flow_check`)
+    until the capacity resources are fixed: a stage whose levels every resident can be served
+    at is optimal for the full model too (its relaxation's optimum is feasible). A failed
+    check raises :class:`_FlowsNeeded` and the run starts again with the flows carried.
+    """
     stages: list[StageResult] = []
     start: Mapping[str, float] | None = None
     held: tuple[int, str, str, pulp.LpAffineExpression, float] | None = None
@@ -180,6 +199,7 @@ def _run_stages(model: AllocationModel, options: SolverSection, names: list[str]
     waiting = {f"spread:{rule.resource}" for rule in capacity.rules} if capacity else set()
     last_flow_stage = max((i for i, n in enumerate(names) if n in _FLOW_OBJECTIVES), default=-1)
     carried: dict[str, float] = {}
+    checking = False  # flows left the model early and each stage's levels are checked
     for i, name in enumerate(names):
         sense, expr = objective(model, name, start)
         model.problem.sense = pulp.LpMaximize if sense == "max" else pulp.LpMinimize
@@ -192,6 +212,8 @@ def _run_stages(model: AllocationModel, options: SolverSection, names: list[str]
             return stages, (f"stage '{name}' found no solution ({result.raw_status}) although "
                             f"the previous stage's solution satisfies it; the plan is that of "
                             f"stage '{stages[-1].name}'")
+        if checking and result.has_solution:
+            carried = _checked_flows(model, result.values)  # this stage's own flows
         if carried and result.has_solution:
             result = dataclasses.replace(result, values={**carried, **result.values})
         stages.append(StageResult(name, sense, result))
@@ -200,29 +222,54 @@ def _run_stages(model: AllocationModel, options: SolverSection, names: list[str]
         start = result.values  # feasible for the next stage, whose rows hold this one
         if i + 1 == len(names):
             break
-        if name == "targets":
-            # each expected target keeps the shortfall this stage left it (0 when met): the
-            # sum alone, held with its round-off give, let a later stage shave a post off a
-            # floor (0.86 public-health staff per 1000 became 0.859999)
-            for variable, _ in model.target_slack.values():
-                fixed.append((variable, variable.lowBound, variable.upBound))
-                value = max(0.0, float(result.values.get(variable.name, 0.0)))
-                variable.upBound = value * (1 + 1e-9) + (1e-9 if value else 0.0)
-        if i == last_site_stage:
-            fixed += _fix((*model.open_sub.values(), *model.open_cvc.values()), result.values)
-        if name.startswith("spread:"):
-            resource = name.removeprefix("spread:")
-            decided = [v for (_, r, _), v in model.level.items() if r == resource]
-            decided += [v for (_, r, _), v in (*model.seconded.items(),
-                                               *model.seconded_out.items()) if r == resource]
-            fixed += _fix(decided, result.values)
+        fixed += _decided(model, name, i == last_site_stage, result.values)
         if isinstance(expr, pulp.LpAffineExpression) and expr.keys():
             held = (i, name, sense, expr, value_of(expr, result.values))
             _hold(model, *held, give)
         waiting.discard(name)
-        if model.serve and not carried and not waiting and i >= last_flow_stage:
+        if not waiting:
+            checking = False  # capacity fixed: the last checked flows stay feasible
+        if model.serve and not carried and i >= last_flow_stage and (
+                not waiting or (lazy and i == last_flow_stage and name == "unmet"
+                                and not model.elastic and result.objective <= 1e-6)):
             carried = _drop_flows(model, names[:i + 1], result.values)
+            checking = bool(waiting)
     return stages, ""
+
+
+def _decided(model: AllocationModel, name: str, sites: bool, values: Mapping[str, float]
+             ) -> list[_Bounds]:
+    """Fix what stage ``name`` decided for good; return the bounds before, to restore."""
+    fixed: list[_Bounds] = []
+    if name == "targets":
+        # each expected target keeps the shortfall this stage left it (0 when met): the sum
+        # alone, held with its round-off give, let a later stage shave a post off a floor
+        # (0.86 public-health staff per 1000 became 0.859999)
+        for variable, _ in model.target_slack.values():
+            fixed.append((variable, variable.lowBound, variable.upBound))
+            value = max(0.0, float(values.get(variable.name, 0.0)))
+            variable.upBound = value * (1 + 1e-9) + (1e-9 if value else 0.0)
+    if sites:
+        fixed += _fix((*model.open_sub.values(), *model.open_cvc.values()), values)
+    if name.startswith("spread:"):
+        resource = name.removeprefix("spread:")
+        decided = [v for (_, r, _), v in model.level.items() if r == resource]
+        decided += [v for (_, r, _), v in (*model.seconded.items(),
+                                           *model.seconded_out.items()) if r == resource]
+        fixed += _fix(decided, values)
+    return fixed
+
+
+def _checked_flows(model: AllocationModel, values: Mapping[str, float]) -> dict[str, float]:
+    """The flows serving everyone at the levels of ``values``, or :class:`_FlowsNeeded`."""
+    found: dict[str, float] = {}
+    for year in model.inputs.years:
+        unmet, flows = flows_for(model, values, year)
+        demand = float(model.inputs.group_population(year).sum())
+        if not unmet <= 1e-7 * max(1.0, demand):
+            raise _FlowsNeeded
+        found.update(flows)
+    return found
 
 
 _FLOW_OBJECTIVES = frozenset({"unmet", "travel", "worst_town"})
