@@ -72,17 +72,23 @@ def run(tmp_path: Path, cut: float) -> pd.DataFrame:
     return plan[plan["resource"].eq("beds") & plan["year"].eq(2025)]
 
 
-def test_the_bed_spread_stops_where_the_flows_need_the_beds(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    checks: list[float] = []
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The least unserved residents each flow check found, in order."""
+    found: list[float] = []
     real = flow_check.flows_for
 
     def spy(*args: object, **kwargs: object) -> tuple[float, dict[str, float]]:
-        found = real(*args, **kwargs)  # type: ignore[arg-type]
-        checks.append(found[0])
-        return found
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        found.append(result[0])
+        return result
 
     monkeypatch.setattr("optimizer.model.stages.flows_for", spy)
+    return found
+
+
+def test_the_bed_spread_stops_where_the_flows_need_the_beds(tmp_path: Path,
+                                                            checks: list[float]) -> None:
     beds = run(tmp_path, cut=0.5)
     total = int(beds["after"].sum())
     # everyone served: 140 x beds >= 50 000, and no more beds than that asks are kept
@@ -91,18 +97,8 @@ def test_the_bed_spread_stops_where_the_flows_need_the_beds(
     assert any(value > 1e-6 for value in checks)  # and one stage's beds failed them
 
 
-def test_flows_stay_out_when_no_stage_needs_them(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_flows_stay_out_when_no_stage_needs_them(tmp_path: Path, checks: list[float]) -> None:
     """With no cut allowed, every stage's beds serve everyone: the checks pass throughout."""
-    checks: list[float] = []
-    real = flow_check.flows_for
-
-    def spy(*args: object, **kwargs: object) -> tuple[float, dict[str, float]]:
-        found = real(*args, **kwargs)  # type: ignore[arg-type]
-        checks.append(found[0])
-        return found
-
-    monkeypatch.setattr("optimizer.model.stages.flows_for", spy)
     beds = run(tmp_path, cut=0.0)
     assert int(beds["after"].sum()) == 375
     assert checks
