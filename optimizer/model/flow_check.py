@@ -51,9 +51,9 @@ def flows_for(model: AllocationModel, values: Mapping[str, float], year: int
     capacity = np.full(len(facilities), np.inf)
     for i, fid in enumerate(facilities):
         for rule in section.rules:
-            level = float(value_of(model.L(fid, rule.resource, year), values)) \
-                if not isinstance(model.L(fid, rule.resource, year), int | float) \
-                else float(model.L(fid, rule.resource, year))
+            term = model.L(fid, rule.resource, year)
+            level = float(term) if isinstance(term, int | float) else \
+                float(value_of(term, values))
             capacity[i] = min(capacity[i], rule.residents * max(level, 0.0))
     demand = np.array([float(people[g]) for g in groups])
     lp = MipModel(

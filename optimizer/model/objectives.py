@@ -51,13 +51,6 @@ def unit_of(name: str) -> str:
     return UNITS[name.split(":", 1)[0] if ":" in name else name]
 
 
-def _district_need(model: AllocationModel) -> dict[tuple[str, int], float]:
-    totals: dict[tuple[str, int], float] = {}
-    for (_, resource, year), scale in model.need_scale.items():
-        totals[(resource, year)] = totals.get((resource, year), 0.0) + scale
-    return totals
-
-
 def cost_parts(model: AllocationModel) -> dict[str, Any]:
     """The cost of the module docstring by part; the parts sum to :func:`cost`.
 
@@ -136,7 +129,7 @@ def objective(model: AllocationModel, name: str,
         raise ScenarioError(f"objective '{name}' needs a [need] table (norms and utilisation)")
     if name == "need":
         return "min", pulp.lpSum(model.short_worst.values())
-    district = _district_need(model)
+    district = model.district_need()
     if name == "shortfall":
         return "min", pulp.lpSum(v / district[(r, y)] for (_, r, y), v in model.short.items())
     if name.startswith("spread:"):

@@ -235,9 +235,7 @@ def spread_rows(model: AllocationModel, resource: str, values: Mapping[str, floa
     inputs, prob = model.inputs, model.problem
     section = inputs.scenario.need
     tolerance = section.tolerance if section is not None else 0.1
-    district: dict[tuple[str, int], float] = {}
-    for (_, r, year), scale in model.need_scale.items():
-        district[(r, year)] = district.get((r, year), 0.0) + scale
+    district = model.district_need()
     terms: list[Any] = []
     for (fid, r, year), need in sorted(model.need_expr.items()):
         if r != resource:

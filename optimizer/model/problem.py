@@ -86,6 +86,13 @@ class AllocationModel:
             level = level - seconded_out
         return level
 
+    def district_need(self) -> dict[tuple[str, int], float]:
+        """D[r,t] = Σ_j S_j: the district's need per resource and year (family 8's scale)."""
+        totals: dict[tuple[str, int], float] = {}
+        for (_, resource, year), scale in self.need_scale.items():
+            totals[(resource, year)] = totals.get((resource, year), 0.0) + scale
+        return totals
+
     def total(self, resource: str, year: int, facilities: Any = None) -> Any:
         """Σ_j L(j,r,t) over ``facilities`` (all by default)."""
         ids = self.inputs.facilities.index if facilities is None else facilities

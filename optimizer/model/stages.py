@@ -278,13 +278,13 @@ _FLOW_ROWS = ("demand_", "capacity_", "worst_town_", "all_served_")
 
 def _drop_flows(model: AllocationModel, done: list[str],
                 values: Mapping[str, float]) -> dict[str, float]:
-    """Solve on without the service flows once the capacity they need is fixed.
+    """Solve on without the service flows (rows 6a-6c, their variables, the flow stages' holds).
 
-    Flows only depend on the capacity resources (beds): once those are fixed and no later
-    stage counts flows, every later solution keeps the flows of ``values`` feasible, so the
-    flow rows (6a-6c), their variables and the holds of the flow stages can go. The later
-    stages then solve a model a quarter the size; the flows' values are carried into their
-    results. Returns those values.
+    Called once the capacity resources (beds) are fixed and no later stage counts flows, so
+    every later solution keeps the flows of ``values`` feasible; or, lazily, right after the
+    ``unmet`` stage has served everyone, when each later stage's levels are checked instead
+    (:func:`_checked_flows`). The later stages solve a model a quarter the size. Returns the
+    flows' values, carried into the results.
     """
     flow_holds = tuple(f"hold_{i}_{_safe(n)}" for i, n in enumerate(done)
                        if n in _FLOW_OBJECTIVES)
