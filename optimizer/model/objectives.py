@@ -17,12 +17,11 @@ from optimizer.errors import ScenarioError
 from optimizer.model.placement import spread_rows
 from optimizer.model.problem import AllocationModel, add_row
 
-__all__ = ["SENSES", "UNITS", "budget", "cost", "cost_parts", "objective", "unit_of"]
+__all__ = ["SENSES", "UNITS", "budget", "cost", "objective", "unit_of"]
 
 # Direction of each objective; "coverage:<service>" is maximised.
 SENSES = {"targets": "min", "travel": "min", "unmet": "min", "need": "min", "shortfall": "min",
-          "spread": "min", "worst_town": "min",
-          "cost": "min", "changes": "min"}
+          "spread": "min", "worst_town": "min", "cost": "min", "changes": "min"}
 # What each objective's value counts, for a planner reading the stage table.
 UNITS = {
     "targets": "relative shortfall of the expected targets, summed (0 = all met)",
@@ -41,47 +40,30 @@ UNITS = {
 }
 
 
-def sense_of(name: str) -> str:
-    """``max`` or ``min``: the direction of objective ``name`` (``spread:<r>`` a spread's)."""
-    return "max" if name.startswith("coverage:") else SENSES[name.split(":", 1)[0]]
-
-
 def unit_of(name: str) -> str:
     """What the value of objective ``name`` counts."""
     return UNITS[name.split(":", 1)[0] if ":" in name else name]
 
 
-def cost_parts(model: AllocationModel) -> dict[str, Any]:
-    """The cost of the module docstring by part; the parts sum to :func:`cost`.
-
-    Sites, and each resource's units added and yearly pay per period (``added_<r>_<t>``,
-    ``pay_<r>_<t>``).
-    """
+def cost(model: AllocationModel) -> Any:
+    """The cost expression of the module docstring."""
     inputs = model.inputs
     costs = inputs.scenario.costs
+    terms: list[Any] = [costs.sub_centre_upgrade * pulp.lpSum(model.open_sub.values())]
     last = inputs.years[-1]
-    parts: dict[str, Any] = {
-        "sites": costs.sub_centre_upgrade * pulp.lpSum(model.open_sub.values())
-        + costs.central_village_clinic * pulp.lpSum(
-            v for (_, year), v in model.open_cvc.items() if year == last)}
+    terms.append(costs.central_village_clinic * pulp.lpSum(
+        v for (_, year), v in model.open_cvc.items() if year == last))
     changeable = inputs.facilities.index[inputs.facilities["role"].ne("fixed")]
     for resource, price in sorted(costs.per_unit_added.items()):
-        for year in inputs.years:
-            parts[f"added_{resource}_{year}"] = pulp.lpSum(
-                price * model.increase(fid, resource, year) for fid in changeable)
+        terms += [price * model.increase(fid, resource, year)
+                  for fid in changeable for year in inputs.years]
     for resource, price in sorted(costs.per_unit_year.items()):
         base = float(inputs.facilities[resource].sum())
         for year in inputs.years:
             span = year - inputs.previous(year)
             if span:
-                parts[f"pay_{resource}_{year}"] = price * span * (model.total(resource, year)
-                                                                  - base)
-    return parts
-
-
-def cost(model: AllocationModel) -> Any:
-    """The cost expression of the module docstring."""
-    return pulp.lpSum(cost_parts(model).values())
+                terms.append(price * span * (model.total(resource, year) - base))
+    return pulp.lpSum(terms)
 
 
 def budget(model: AllocationModel) -> None:
@@ -132,8 +114,9 @@ def objective(model: AllocationModel, name: str,
     district = model.district_need()
     if name == "shortfall":
         return "min", pulp.lpSum(v / district[(r, y)] for (_, r, y), v in model.short.items())
-    if name.startswith("spread:"):
-        if values is None:
-            raise ScenarioError(f"objective '{name}' is built from the previous stage's solution")
+    if name == "spread" or name.startswith("spread:"):
+        if name == "spread" or values is None:
+            raise ScenarioError(f"objective '{name}' runs as one stage per resource, built from "
+                                "the previous stage's solution (optimizer.model.stages)")
         return "min", spread_rows(model, name.removeprefix("spread:"), values)
     return "min", pulp.lpSum([*model.up.values(), *model.down.values()])

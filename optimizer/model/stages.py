@@ -24,10 +24,12 @@ HiGHS's, which is deterministic (one thread, fixed seed, no time limit reached).
 The ``spread`` objective runs as one stage per resource, ``spread:beds`` first, each fixing
 its resource for the stages after it (staff follow beds through the per-bed norms; GPs are
 doctors): on the shipped counties the five or six stages take 2-3 s together where the joint
-stage took 4-60 s, depending on the path HiGHS took. Once the capacity resources are fixed and
-no stage left counts service flows, the flows leave the model (:func:`_drop_flows`): the last
-stages solve a model a quarter the size. The run's status is the weakest of its stages: one
-time-limited stage makes the whole plan "feasible", never "optimal".
+stage took 4-60 s, depending on the path HiGHS took. The service flows leave the model as soon
+as the ``unmet`` stage has served everyone, and each later stage's levels are checked by the
+flow LP until the beds are fixed (:func:`_run_stages`); without that check, once the capacity
+resources are fixed and no stage left counts flows (:func:`_drop_flows`). The run's status is
+the weakest of its stages: one time-limited stage makes the whole plan "feasible", never
+"optimal".
 """
 
 from __future__ import annotations
@@ -106,10 +108,11 @@ def stage_order(model: AllocationModel, order: list[str] | None = None) -> list[
     place it; an explicit ``order`` (a single criterion, for choices) is taken as given.
     """
     if order is not None:
-        return list(order)
-    names = list(model.inputs.scenario.objective.order)
-    if model.target_slack and "targets" not in names:
-        names.insert(0, "targets")
+        names = list(order)
+    else:
+        names = list(model.inputs.scenario.objective.order)
+        if model.target_slack and "targets" not in names:
+            names.insert(0, "targets")
     if "spread" in names:
         # one resource at a time, beds first (staff follow beds through per-bed norms): small
         # stages prove in a second where the joint one took up to a minute (module docstring)
